@@ -1,0 +1,3 @@
+from evsynth.cli import main
+
+main()
