@@ -1,0 +1,51 @@
+"""Shared test helpers (importable as `helpers`: tests/ is on pytest's pythonpath).
+
+With CI=true every suite must run: a missing PostgreSQL server or browser is a failure there,
+never a silent skip. Outside CI the same tests skip with a reason, so a developer without a
+server can still run the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REFERENCE = ROOT / "reference"
+CHROMIUM = "/usr/bin/chromium"
+POSTGRES_URL = os.environ.get(
+    "EVSYNTH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when a test's prerequisite is missing."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI but missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+def shared_dir() -> Path:
+    """The ``shared/`` folder beside the checkout (benchmarks and seed documents)."""
+    require(SHARED.is_dir(), f"the shared folder {SHARED} is beside the checkout")
+    return SHARED
