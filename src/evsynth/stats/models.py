@@ -1,0 +1,497 @@
+"""Pooling models: metafor's ``rma`` (inverse-variance fixed and random effects, meta-regression).
+
+``rma(yi, vi, method="REML")`` fits the same model as metafor 3.8's ``rma.uni`` and returns an
+:class:`~evsynth.stats.results.RMAResult`. Mantel-Haenszel and Peto models live in
+:mod:`evsynth.stats.binary` and are re-exported here.
+
+References
+----------
+Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal of
+Statistical Software 36(3):1-48. doi:10.18637/jss.v036.i03
+Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a single
+covariate. Statistics in Medicine 22:2693-2710. doi:10.1002/sim.1482
+Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis. Statistics in
+Medicine 21:1539-1558. doi:10.1002/sim.1186
+Viechtbauer W (2007). Confidence intervals for the amount of heterogeneity in meta-analysis.
+Statistics in Medicine 26:37-52. doi:10.1002/sim.2514 (Q-profile)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from evsynth.errors import InputError
+from evsynth.stats._design import design_matrix
+from evsynth.stats._linalg import FloatArray, has_full_rank, p_matrix, wls
+from evsynth.stats._roots import R_TOL, brent_root
+from evsynth.stats.results import Interval, RMAResult, back_transform
+from evsynth.stats.tau2 import FIXED_METHODS, METHODS, estimate_tau2, q_statistic
+
+TESTS = ("z", "knha")
+EPS = 2.220446049250313e-16
+
+
+# ---------------------------------------------------------------------- argument checks
+def check_method(method: str) -> str:
+    """Validate an estimator name (case-insensitive) and return metafor's spelling."""
+    m = str(method).upper()
+    if m not in METHODS:
+        raise InputError(
+            f"Invalid method '{method}'; expected one of {', '.join(METHODS)}", column="method"
+        )
+    return m
+
+
+def check_test(test: str) -> str:
+    """Validate the test for the coefficients: z or knha (Knapp-Hartung)."""
+    t = str(test).lower()
+    if t == "hksj":
+        t = "knha"
+    if t not in TESTS:
+        raise InputError(f"Invalid test '{test}'; expected one of z, knha", column="test")
+    return t
+
+
+def check_level(level: float) -> float:
+    """Confidence level in percent; metafor's convention that 0.95 also means 95 % applies."""
+    try:
+        lv = float(level)
+    except (TypeError, ValueError):
+        raise InputError(f"Invalid level '{level}'; expected a number between 0 and 100") from None
+    if 0.0 < lv < 1.0:
+        lv *= 100.0
+    if not 0.0 < lv < 100.0:
+        raise InputError(f"Invalid level '{level}'; expected a number between 0 and 100")
+    return lv
+
+
+def as_vector(x: ArrayLike, name: str) -> FloatArray:
+    """A one-dimensional float array of finite numbers, or an InputError naming ``name``."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"'{name}' must contain numbers only", column=name) from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise InputError(f"'{name}' must be one-dimensional, got shape {arr.shape}", column=name)
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise InputError(
+            f"'{name}' has a missing or non-finite value at position {bad[0] + 1}", column=name
+        )
+    return arr
+
+
+def outcomes_and_variances(
+    yi: ArrayLike, vi: ArrayLike | None, sei: ArrayLike | None
+) -> tuple[FloatArray, FloatArray]:
+    """Check ``yi`` with ``vi`` or ``sei`` and return (yi, vi)."""
+    y = as_vector(yi, "yi")
+    if vi is None and sei is None:
+        raise InputError("Give the sampling variances 'vi' or the standard errors 'sei'")
+    if vi is not None:
+        v = as_vector(vi, "vi")
+        name = "vi"
+    else:
+        assert sei is not None
+        s = as_vector(sei, "sei")
+        name = "sei"
+        if np.any(s <= 0):
+            pos = int(np.flatnonzero(s <= 0)[0]) + 1
+            raise InputError(
+                f"'sei' must be positive; study {pos} has {s[pos - 1]:g}", column="sei"
+            )
+        v = s**2
+    if v.shape != y.shape:
+        raise InputError(
+            f"'yi' has {y.size} values but '{name}' has {v.size}; they must have the same length",
+            column=name,
+        )
+    if np.any(v <= 0):
+        pos = int(np.flatnonzero(v <= 0)[0]) + 1
+        raise InputError(f"'{name}' must be positive; study {pos} has {v[pos - 1]:g}", column=name)
+    if y.size == 0:
+        raise InputError("No studies to pool: 'yi' is empty", column="yi")
+    return y, v
+
+
+def study_labels(slab: Sequence[Any] | None, k: int) -> tuple[str, ...]:
+    """Study labels as strings; ``Study 1`` ... when none are given."""
+    if slab is None:
+        return tuple(f"Study {i + 1}" for i in range(k))
+    labels = tuple(str(s) for s in slab)
+    if len(labels) != k:
+        raise InputError(f"'slab' has {len(labels)} labels for {k} studies", column="slab")
+    return labels
+
+
+# ---------------------------------------------------------------------- the model
+def rma(
+    yi: ArrayLike,
+    vi: ArrayLike | None = None,
+    *,
+    sei: ArrayLike | None = None,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95.0,
+    mods: Any = None,
+    slab: Sequence[Any] | None = None,
+    measure: str = "GEN",
+) -> RMAResult:
+    """Fit a fixed- or random-effects model, with optional moderators (metafor's ``rma.uni``).
+
+    Parameters
+    ----------
+    yi : array_like
+        Observed outcomes (on the analysis scale, e.g. log risk ratios).
+    vi : array_like, optional
+        Sampling variances (positive). Give ``vi`` or ``sei``.
+    sei : array_like, optional
+        Standard errors, used when ``vi`` is not given.
+    method : str
+        ``FE`` (also ``EE``/``CE``), or a tau^2 estimator: DL, HE, HS, SJ, ML, REML, EB, PM.
+    test : str
+        ``z`` (normal) or ``knha`` (Knapp-Hartung: t with k-p df, F for the omnibus test).
+    level : float
+        Confidence level in percent.
+    mods : array_like, dict or DataFrame, optional
+        Moderators; an intercept is added. Text or categorical columns are dummy coded with the
+        first level (sorted) as reference, as R's ``model.matrix``.
+    slab : sequence, optional
+        Study labels.
+    measure : str
+        The effect measure code, for labels and back-transformation.
+
+    Returns
+    -------
+    RMAResult
+    """
+    method = check_method(method)
+    test = check_test(test)
+    level = check_level(level)
+    y, v = outcomes_and_variances(yi, vi, sei)
+    k = y.size
+    labels = study_labels(slab, k)
+    X, names = design_matrix(mods, k)
+    return fit(y, v, X, names, method=method, test=test, level=level, slab=labels, measure=measure)
+
+
+def fit(
+    y: FloatArray,
+    v: FloatArray,
+    X: FloatArray,
+    names: tuple[str, ...],
+    *,
+    method: str,
+    test: str,
+    level: float,
+    slab: tuple[str, ...],
+    measure: str,
+    guardrails: bool = True,
+) -> RMAResult:
+    """Fit with checked arguments (the engine behind :func:`rma`)."""
+    k, p = X.shape
+    fixed = method in FIXED_METHODS
+    if not (k == 1 and p == 1):
+        needed = p if fixed else p + 1
+        if needed > k:
+            raise InputError(
+                f"The model has {p} coefficient(s){'' if fixed else ' and tau^2'} to estimate "
+                f"from only {k} studies"
+            )
+    if not has_full_rank(X):
+        raise InputError("The moderators are collinear (model matrix not of full rank)")
+    est = estimate_tau2(method, y, v, X)
+    tau2 = est.tau2
+    w = 1.0 / (v + tau2)
+    beta, vb = wls(X, y, w)
+    s2w = 1.0
+    df = math.nan
+    if test == "knha":
+        rss = float(np.sum(w * (y - X @ beta) ** 2))
+        # metafor sets the scale to 0 (not to the residual) when the fit is exact
+        s2w = 0.0 if rss <= EPS or k == p else rss / (k - p)
+        df = float(k - p)
+    vb = s2w * vb
+    se = np.sqrt(np.diag(vb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zval = beta / se
+    alpha = 1.0 - level / 100.0
+    if test == "knha":
+        if df > 0:
+            pval = 2.0 * stats.t.sf(np.abs(zval), df)
+            crit = float(stats.t.isf(alpha / 2.0, df))
+        else:
+            pval = np.full(p, math.nan)
+            crit = math.nan
+    else:
+        pval = 2.0 * stats.norm.sf(np.abs(zval))
+        crit = float(stats.norm.isf(alpha / 2.0))
+    ci_lb = beta - crit * se
+    ci_ub = beta + crit * se
+
+    # omnibus test of the moderators (all but the intercept), or of the intercept alone
+    has_intercept = names[0] == "intrcpt"
+    btt = list(range(1, p)) if (p > 1 and has_intercept) else list(range(p))
+    QM, QM_df, QM_p = _omnibus(beta, vb, btt, test, df)
+
+    # heterogeneity with the fixed-effect weights, as metafor
+    yc = y - y.mean()
+    if k > p:
+        wf = 1.0 / v
+        P = p_matrix(X, wf)
+        Q = max(0.0, float(yc @ P @ yc))
+        Q_p = float(stats.chi2.sf(Q, k - p))
+        vt = (k - p) / float(np.trace(P))
+        if fixed:
+            I2 = max(0.0, 100.0 * (Q - (k - p)) / Q) if Q > 0 else 0.0
+            H2 = Q / (k - p)
+        else:
+            I2 = 100.0 * tau2 / (vt + tau2)
+            H2 = tau2 / vt + 1.0
+    else:
+        Q, Q_p, I2, H2, vt = 0.0, 1.0, 0.0, 1.0, 0.0
+
+    if p == 1:
+        sd_pred = math.sqrt(float(se[0]) ** 2 + tau2)
+        pi_lb = float(beta[0]) - crit * sd_pred
+        pi_ub = float(beta[0]) + crit * sd_pred
+    else:
+        pi_lb = pi_ub = math.nan
+
+    tau2_ci = tau_ci = I2_ci = H2_ci = None
+    if p == 1 and not fixed and k > 1:
+        tau2_ci, tau_ci, I2_ci, H2_ci = q_profile_intervals(y, v, X, tau2, vt, level)
+
+    R2 = math.nan
+    if p > 1 and has_intercept:
+        R2 = _pseudo_r2(y, v, X, w, tau2, method, fixed)
+
+    weights = 100.0 * w / float(np.sum(w))
+    notes = est.notes
+    result = RMAResult(
+        k=k,
+        estimate=float(beta[0]),
+        se=float(se[0]),
+        ci_lower=float(ci_lb[0]),
+        ci_upper=float(ci_ub[0]),
+        statistic=float(zval[0]),
+        p_value=float(pval[0]),
+        tau2=float(tau2),
+        tau=math.sqrt(tau2),
+        I2=float(I2),
+        H2=float(H2),
+        Q=float(Q),
+        Q_df=int(k - p),
+        Q_p=float(Q_p),
+        pi_lower=pi_lb,
+        pi_upper=pi_ub,
+        measure=measure,
+        method=method,
+        test=test,
+        level=level,
+        yi=y,
+        vi=v,
+        weights=weights,
+        slab=slab,
+        coef_names=names,
+        coefficients=beta,
+        coef_se=se,
+        coef_statistic=zval,
+        coef_p=np.asarray(pval, dtype=np.float64),
+        coef_ci_lower=ci_lb,
+        coef_ci_upper=ci_ub,
+        vcov=vb,
+        X=X,
+        QM=QM,
+        QM_df=QM_df,
+        QM_p=QM_p,
+        R2=R2,
+        df=df,
+        s2w=s2w,
+        tau2_se=est.se,
+        vt=vt,
+        tau2_ci=tau2_ci,
+        tau_ci=tau_ci,
+        I2_ci=I2_ci,
+        H2_ci=H2_ci,
+        converged=est.converged,
+        iterations=est.iterations,
+        fit_notes=notes,
+    )
+    if not guardrails:
+        return result
+    from dataclasses import replace
+
+    return replace(result, warnings=guardrail_warnings(result))
+
+
+def _omnibus(
+    beta: FloatArray, vb: FloatArray, btt: list[int], test: str, df: float
+) -> tuple[float, int, float]:
+    b = beta[btt]
+    sub = vb[np.ix_(btt, btt)]
+    try:
+        QM = float(b @ np.linalg.solve(sub, b))
+    except np.linalg.LinAlgError:
+        return math.nan, len(btt), math.nan
+    m = len(btt)
+    if test == "knha":
+        QM /= m
+        QM_p = float(stats.f.sf(QM, m, df)) if df > 0 else math.nan
+    else:
+        QM_p = float(stats.chi2.sf(QM, m))
+    return QM, m, QM_p
+
+
+def _pseudo_r2(
+    y: FloatArray,
+    v: FloatArray,
+    X: FloatArray,
+    w: FloatArray,
+    tau2: float,
+    method: str,
+    fixed: bool,
+) -> float:
+    """metafor's R^2: proportional reduction in tau^2 against the intercept-only model."""
+    k, p = X.shape
+    if fixed:
+        if np.var(y) == 0:
+            return 0.0
+        # adjusted R^2 of the weighted least squares regression (metafor's choice for FE)
+        beta, _ = wls(X, y, w)
+        rss = float(np.sum(w * (y - X @ beta) ** 2))
+        ybar = float(np.sum(w * y) / np.sum(w))
+        tss = float(np.sum(w * (y - ybar) ** 2))
+        r2 = 1.0 - rss / tss
+        adj = 1.0 - (1.0 - r2) * (k - 1) / (k - p)
+        return float(max(0.0, 100.0 * adj))
+    tau2_re = estimate_tau2(method, y, v, np.ones((k, 1))).tau2
+    if tau2_re == 0.0:
+        return 0.0
+    return max(0.0, 100.0 * (tau2_re - tau2) / tau2_re)
+
+
+def q_profile_intervals(
+    y: FloatArray, v: FloatArray, X: FloatArray, tau2: float, vt: float, level: float
+) -> tuple[Interval, Interval, Interval, Interval]:
+    """Q-profile confidence intervals for tau^2, tau, I^2 and H^2 (metafor's ``confint``).
+
+    The limits solve ``Q(tau2) = chi2 quantile`` for the generalised Q statistic, searched over
+    ``[0, max(100, 10 * tau2)]`` with R's root finder and tolerance, as metafor does.
+    """
+    k, p = X.shape
+    alpha = 1.0 - level / 100.0
+    crit_u = float(stats.chi2.isf(alpha / 2.0, k - p))
+    crit_l = float(stats.chi2.ppf(alpha / 2.0, k - p))
+    t_min, t_max = 0.0, max(100.0, 10.0 * tau2)
+
+    def q_minus(target: float) -> Callable[[float], float]:
+        return lambda t: q_statistic(t, y, v, X) - target
+
+    q_at_min = q_statistic(t_min, y, v, X)
+    q_at_max = q_statistic(t_max, y, v, X)
+    lb: float = math.nan
+    ub: float = math.nan
+    if q_at_min < crit_l:
+        lb = ub = t_min
+    else:
+        if q_at_max > crit_l:
+            ub = t_max
+        else:
+            ub, _ = brent_root(q_minus(crit_l), t_min, t_max, tol=R_TOL, maxiter=1000)
+    if q_at_max > crit_u:
+        lb = ub = t_max
+    elif q_at_min < crit_u:
+        lb = t_min
+    else:
+        lb, _ = brent_root(q_minus(crit_u), t_min, t_max, tol=R_TOL, maxiter=1000)
+
+    def i2(t: float) -> float:
+        return 100.0 * t / (vt + t)
+
+    def h2(t: float) -> float:
+        return t / vt + 1.0
+
+    return (
+        Interval(tau2, lb, ub),
+        Interval(math.sqrt(tau2), math.sqrt(lb), math.sqrt(ub)),
+        Interval(i2(tau2), i2(lb), i2(ub)),
+        Interval(h2(tau2), h2(lb), h2(ub)),
+    )
+
+
+# ---------------------------------------------------------------------- guardrails
+def guardrail_warnings(res: RMAResult) -> tuple[str, ...]:
+    """Plain-sentence warnings a careful statistician would attach to this fit."""
+    out: list[str] = list(res.fit_notes)
+    fixed = res.method in FIXED_METHODS
+    if res.k == 1:
+        out.append(
+            "Only one study: there is nothing to pool and no heterogeneity can be estimated; "
+            "the result is that study's own estimate."
+        )
+        return tuple(out)
+    if fixed and res.test == "knha":
+        out.append(
+            "The Knapp-Hartung adjustment is meant for random-effects models, not for a "
+            f"{res.method} model."
+        )
+    if fixed and res.p == 1 and res.I2 >= 50.0:
+        alt = fit(
+            res.yi,
+            res.vi,
+            res.X,
+            res.coef_names,
+            method="REML",
+            test=res.test,
+            level=res.level,
+            slab=res.slab,
+            measure=res.measure,
+            guardrails=False,
+        )
+        out.append(
+            f"A fixed-effect model was chosen although I^2 = {res.I2:.1f}% indicates substantial "
+            "heterogeneity; the fixed-effect estimate describes these studies only. A "
+            f"random-effects model (REML) would give {_describe(alt)} with tau^2 = {alt.tau2:.4g}."
+        )
+    if not fixed and res.k < 5 and res.test == "z":
+        out.append(
+            f"Only {res.k} studies in a random-effects model with normal-theory (z) tests: tau^2 "
+            "is poorly estimated and the confidence interval is likely too narrow; consider the "
+            "Knapp-Hartung adjustment (test='knha')."
+        )
+    if not fixed and res.tau2 == 0.0:
+        out.append(
+            f"tau^2 was estimated at its boundary 0 ({res.method}): the random-effects model "
+            "reduces to the fixed-effect one here, which does not show that the studies are "
+            "homogeneous."
+        )
+    if not res.converged:
+        out.append(
+            f"The {res.method} estimate of tau^2 did not converge; treat tau^2 and the pooled "
+            "estimate with caution."
+        )
+    ratio = float(np.max(res.vi) / np.min(res.vi))
+    if ratio >= 1e7:
+        out.append(
+            f"The largest sampling variance is {ratio:.3g} times the smallest; the results may be "
+            "numerically unstable."
+        )
+    return tuple(out)
+
+
+def _describe(res: RMAResult) -> str:
+    bt = back_transform(res.measure, res.estimate)
+    if bt is not None:
+        lo = back_transform(res.measure, res.ci_lower)
+        hi = back_transform(res.measure, res.ci_upper)
+        return f"{bt:.4g} ({res.level:g}% CI {lo:.4g} to {hi:.4g}, back-transformed)"
+    return f"{res.estimate:.4g} ({res.level:g}% CI {res.ci_lower:.4g} to {res.ci_upper:.4g})"
