@@ -1,0 +1,144 @@
+"""Find duplicate records and reports of one study; link them, never delete them.
+
+>>> result = find_duplicates(records)            # doctest: +SKIP
+>>> result.duplicate_groups                       # merged automatically  # doctest: +SKIP
+>>> result.uncertain_pairs                        # for a person to decide  # doctest: +SKIP
+
+The steps: :mod:`normalise` each record once, :mod:`blocking` for candidate pairs,
+:mod:`scoring` to classify each pair, :mod:`cluster` to form groups, :mod:`links` to store the
+decisions as reversible links in a project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from evsynth.records.dedup.blocking import candidate_pairs
+from evsynth.records.dedup.cluster import components
+from evsynth.records.dedup.normalise import normalise
+from evsynth.records.dedup.scoring import (
+    DUPLICATE,
+    SAME_STUDY,
+    UNCERTAIN,
+    PairScore,
+    compare,
+)
+from evsynth.records.model import Record
+
+__all__ = ["DedupResult", "PairScore", "find_duplicates"]
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """The outcome of deduplication on a set of records.
+
+    ``duplicate_groups``: groups of record IDs merged automatically (each one bibliographic
+    record exported more than once). ``uncertain_pairs``: pairs for a person to decide, best
+    first. ``same_study_groups``: groups of reports of one study (not duplicates; all of them
+    stay in the review). ``pairs``: every compared pair that was not judged distinct, with its
+    reasons. ``refused``: automatic merges refused because they would chain two different
+    reports into one group (kept as uncertain pairs too).
+    """
+
+    records: int
+    candidates: int
+    duplicate_groups: tuple[tuple[str, ...], ...]
+    uncertain_pairs: tuple[PairScore, ...]
+    same_study_groups: tuple[tuple[str, ...], ...]
+    pairs: tuple[PairScore, ...]
+
+    @property
+    def duplicates_removed(self) -> int:
+        """Records beyond the first of each group (PRISMA's 'duplicate records removed')."""
+        return sum(len(g) - 1 for g in self.duplicate_groups)
+
+    def auto_pairs(self) -> tuple[PairScore, ...]:
+        """The pairs merged automatically (the links to store as ``decided_by=auto``)."""
+        return tuple(p for p in self.pairs if p.decision == DUPLICATE)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``evsynth dedup``."""
+        return {
+            "records": self.records,
+            "candidate_pairs": self.candidates,
+            "duplicates_removed": self.duplicates_removed,
+            "duplicate_groups": [list(g) for g in self.duplicate_groups],
+            "uncertain_pairs": [
+                {
+                    "record_a": p.a,
+                    "record_b": p.b,
+                    "score": round(p.score, 4),
+                    "reasons": list(p.reasons),
+                }
+                for p in self.uncertain_pairs
+            ],
+            "same_study_groups": [list(g) for g in self.same_study_groups],
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.records} records, {self.candidates} candidate pairs compared: "
+            f"{len(self.duplicate_groups)} duplicate groups ({self.duplicates_removed} duplicates),"
+            f" {len(self.uncertain_pairs)} uncertain pairs, "
+            f"{len(self.same_study_groups)} groups of reports of one study"
+        )
+
+
+def find_duplicates(
+    records: Sequence[Record],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> DedupResult:
+    """Find duplicates among records (nothing is changed or removed).
+
+    Parameters
+    ----------
+    records
+        The records to deduplicate (IDs must be unique).
+    progress
+        Called as ``progress(done, total)`` while candidate pairs are scored.
+    """
+    ids = [r.id for r in records]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+        raise ValueError(f"record ID {dup!r} occurs more than once")
+    norm = [normalise(r, i) for i, r in enumerate(records)]
+    pairs = sorted(candidate_pairs(norm))
+    total = len(pairs)
+    scored: list[tuple[int, int, PairScore]] = []
+    for n, (i, j) in enumerate(pairs, start=1):
+        s = compare(norm[i], norm[j])
+        if s.decision != "distinct":
+            scored.append((i, j, s))
+        if progress is not None and (n % 5000 == 0 or n == total):
+            progress(n, total)
+    if progress is not None and total == 0:
+        progress(0, 0)
+    auto = sorted((p for p in scored if p[2].decision == DUPLICATE), key=lambda p: -p[2].score)
+    cannot = {(i, j) for i, j, s in scored if s.decision == SAME_STUDY}
+    groups, refused = components(len(records), [(i, j) for i, j, _ in auto], cannot)
+    refused_set = set(refused)
+    if refused_set:
+        scored = [(i, j, _demote(s) if (i, j) in refused_set else s) for i, j, s in scored]
+    uncertain = [s for i, j, s in scored if s.decision == UNCERTAIN]
+    uncertain.sort(key=lambda s: -s.score)
+    study_links = [(i, j) for i, j, s in scored if s.decision in (SAME_STUDY, DUPLICATE)]
+    study_groups, _ = components(len(records), study_links)
+    dup_sets = [set(g) for g in groups]
+    same_study = [g for g in study_groups if not any(set(g) <= d for d in dup_sets)]
+    return DedupResult(
+        records=len(records),
+        candidates=total,
+        duplicate_groups=tuple(tuple(ids[i] for i in g) for g in groups),
+        uncertain_pairs=tuple(uncertain),
+        same_study_groups=tuple(tuple(ids[i] for i in g) for g in same_study),
+        pairs=tuple(s for _, _, s in scored),
+    )
+
+
+def _demote(s: PairScore) -> PairScore:
+    reason = "merge refused: would join two different reports into one group"
+    return replace(s, decision=UNCERTAIN, reasons=(*s.reasons, reason))

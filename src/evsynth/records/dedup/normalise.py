@@ -1,0 +1,249 @@
+"""Normalised forms of bibliographic fields, computed once per record for blocking and scoring.
+
+Exports of one article differ in case, punctuation, accents, HTML tags, language tags such as
+``[Chinese]``, author initials (``Zuber, J`` / ``Zuber, Julien``), abbreviated journal names
+(``Nat Rev Nephrol``) and page ranges (``23-35`` / ``23-5``). These functions remove exactly those
+differences and keep everything that can tell two papers apart (numbers, ``Part 2``, ``erratum``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from evsynth.records.model import Record
+
+_TAGS = re.compile(r"<[^>]{1,40}>")
+# Language notes that databases append to translated titles: "[Chinese]", "[Article in French]".
+_LANG = re.compile(
+    r"\[(?:article in |in )?(?:[a-z]+(?: and [a-z]+)?)\]|\((?:author's transl|in [a-z]+)\)",
+    re.IGNORECASE,
+)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+# Words marking a notice about another paper: a notice is never a duplicate of its paper.
+NOTICE_WORDS = frozenset(
+    {
+        "erratum",
+        "errata",
+        "corrigendum",
+        "correction",
+        "retraction",
+        "retracted",
+        "reply",
+        "response",
+        "comment",
+        "commentary",
+        "letter",
+        "editorial",
+        "addendum",
+    }
+)
+_PART = re.compile(
+    r"\b(?:part|phase|study|trial|paper|section|chapter)\s+([0-9]+|[ivx]+|one|two|three)\b"
+)
+_STOP_WORDS = "a an the of in on for and or to with by at from as is are was were be its their into"
+_STOP = frozenset([*_STOP_WORDS.split(), "versus", "vs"])
+
+
+def ascii_fold(text: str) -> str:
+    """Lowercase ASCII: accents removed (``Grundström`` -> ``grundstrom``), ligatures expanded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower().replace("ß", "ss")
+
+
+# Annotations that databases add to a title: "[Erratum appears in ...]", "[see comment]",
+# "(vol 360, pg 542, 2009)", "... N Engl J Med. 2009".
+_ANNOTATION = re.compile(
+    r"\[[^\]]*\]?|\((?:vol|volume)\b[^)]*\)?|\.{3}\s*[A-Z][A-Za-z ]+\.?\s+(?:19|20)\d\d.*$"
+    r"|\((?:[a-z ]+\(\d{4}\)[^)]*)\)?",
+    re.IGNORECASE,
+)
+
+
+def strip_annotations(title: str) -> str:
+    """A title without database annotations; a title wholly in brackets (translated) unwrapped."""
+    text = title.strip()
+    whole = re.fullmatch(r"\[(.+)\][.\s]*(\[[^\]]*\][.\s]*)?", text)
+    if whole:
+        text = whole.group(1)
+    return _ANNOTATION.sub(" ", text)
+
+
+def norm_title(title: str) -> str:
+    """A title reduced to lowercase words and numbers separated by single spaces."""
+    text = _TAGS.sub(" ", title)
+    text = strip_annotations(text)
+    text = _LANG.sub(" ", text)
+    text = ascii_fold(text).replace("&", " and ")
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def norm_journal(journal: str) -> str:
+    """A journal name as lowercase words without ``the``, punctuation and ``&``/``and``.
+
+    Subtitles and notes after ``;``, ``:`` or ``(`` are dropped: ``Stroke; a journal of cerebral
+    circulation``, ``Stroke (00392499)`` and ``Stroke`` are one journal.
+    """
+    text = re.split(r"[;:(\[]|\.\s*conference", ascii_fold(journal))[0]
+    text = _LANG.sub(" ", text).replace("&", " ")
+    words = [w for w in _NON_ALNUM.sub(" ", text).split() if w not in {"the", "and", "of"}]
+    return " ".join(words)
+
+
+_PARTICLE_WORDS = "van von de der den del della di da dos du le la ten ter"
+_PARTICLES = frozenset(_PARTICLE_WORDS.split())
+
+
+def author_key(author: str) -> tuple[str, str]:
+    """(family name, first initial) of a ``"Family, Given"`` author, folded to ASCII.
+
+    Particles are dropped from the family name (``van Kessel``, ``De Joode``, ``Le Quintrec`` are
+    exported with and without them), and a given name exported as ``null`` is ignored.
+    """
+    author = re.sub(r",\s*null\s*$", "", author.strip(), flags=re.IGNORECASE)
+    if "," in author:
+        family, _, given = author.partition(",")
+        words = ascii_fold(family).split()
+        kept = [w for w in words if w not in _PARTICLES] or words
+        if len(words) > 1:
+            family = " ".join(kept)
+        # "Le, Quintrec M.": a particle alone before the comma, the family name after it.
+        if ascii_fold(family).strip() in _PARTICLES and given.strip():
+            parts = given.split()
+            family, given = parts[0], " ".join(parts[1:])
+    else:
+        family, given = author, ""
+    fam = _NON_ALNUM.sub("", ascii_fold(family))
+    giv = _NON_ALNUM.sub("", ascii_fold(given))
+    if not given and " " in family.strip():
+        # "Zuber J" or "Julien Zuber" without a comma.
+        parts = ascii_fold(family).split()
+        if re.fullmatch(r"[a-z]{1,3}", parts[-1]):
+            fam, giv = _NON_ALNUM.sub("", "".join(parts[:-1])), parts[-1]
+        else:
+            fam, giv = _NON_ALNUM.sub("", parts[-1]), parts[0]
+    return fam, giv[:1]
+
+
+def volume_number(volume: str) -> str:
+    """The volume as its first run of digits (``35 Suppl 1`` -> ``35``), else folded text."""
+    runs = re.findall(r"\d+", volume)
+    return runs[0].lstrip("0") or "0" if runs else _NON_ALNUM.sub("", volume.lower())
+
+
+def first_page(pages: str) -> str:
+    """The first page (``S12`` kept with its letter, leading zeros dropped)."""
+    match = re.match(r"\s*([A-Za-z]*)0*(\d+)", pages)
+    if match:
+        return (match.group(1) + match.group(2)).lower()
+    return ascii_fold(pages).strip()
+
+
+def last_page(pages: str) -> str:
+    """The last page of a range written in full (``2097-2108``); empty for one page."""
+    match = re.match(r"\s*[A-Za-z]*0*(\d+)\s*[-\u2013]+\s*[A-Za-z]*0*(\d+)", pages)
+    if not match or len(match.group(2)) < len(match.group(1)):
+        return ""  # abbreviated ranges ("1297-306") are compared by first page only
+    return match.group(2)
+
+
+def name_tokens(author: str) -> frozenset[str]:
+    """Every word of an author's name (folded, no particles, no ``null``): for name-order flips."""
+    words = _NON_ALNUM.sub(" ", ascii_fold(author)).split()
+    return frozenset(w for w in words if len(w) > 1 and w not in _PARTICLES and w != "null")
+
+
+def part_numbers(title_norm: str) -> frozenset[str]:
+    """Numbers of parts/phases in a normalised title (``part 2``, ``part ii`` -> ``2``)."""
+    words = {"one": "1", "two": "2", "three": "3"}
+    return frozenset(
+        _ROMAN.get(m.group(1), words.get(m.group(1), m.group(1)))
+        for m in _PART.finditer(title_norm)
+    )
+
+
+@dataclass(frozen=True)
+class NormRecord:
+    """The normalised fields of one record (what blocking and scoring look at)."""
+
+    index: int
+    id: str
+    title: str
+    title_compact: str
+    tokens: frozenset[str]
+    authors: tuple[tuple[str, str], ...]
+    author_tokens: tuple[frozenset[str], ...]
+    year: int | None
+    journal: str
+    volume: str
+    issue: str
+    page: str
+    last_page: str
+    doi: str
+    pmid: str
+    notice: frozenset[str]
+    parts: frozenset[str]
+    numbers: frozenset[str]
+    is_abstract: bool
+    is_conference: bool
+
+
+def normalise(record: Record, index: int) -> NormRecord:
+    """The :class:`NormRecord` of a record (``index``: its position in the input)."""
+    title = norm_title(record.title)
+    words = title.split()
+    journal = norm_journal(record.journal)
+    kind = record.type.lower()
+    # A conference abstract: typed so, or printed in a supplement / abstract issue.
+    is_abstract = (
+        "conf" in kind
+        or "abstract" in kind
+        or "proceed" in kind
+        or bool(
+            re.search(
+                r"\b(?:suppl|supplement|abstracts?|congress|meeting|conference)\b",
+                ascii_fold(record.journal),
+            )
+        )
+        or bool(re.search(r"suppl|^s\d", record.issue.lower() + " " + record.volume.lower()))
+    )
+    return NormRecord(
+        index=index,
+        id=record.id,
+        title=title,
+        title_compact=title.replace(" ", ""),
+        tokens=frozenset(w for w in words if w not in _STOP),
+        authors=tuple(author_key(a) for a in record.authors if a.strip()),
+        author_tokens=tuple(name_tokens(a) for a in record.authors if a.strip()),
+        year=record.year,
+        journal=journal,
+        volume=volume_number(record.volume),
+        issue=_NON_ALNUM.sub("", record.issue.lower()),
+        page=first_page(record.pages),
+        last_page=last_page(record.pages),
+        doi=record.doi.strip().lower(),
+        pmid=record.pmid.strip().lstrip("0"),
+        notice=frozenset(w for w in words[:6] if w in NOTICE_WORDS),
+        parts=part_numbers(title),
+        numbers=frozenset(w for w in words if w.isdigit()),
+        is_abstract=is_abstract,
+        is_conference="proceed" in kind or "conf" in kind,
+    )
+
+
+def journal_abbreviates(short: str, full: str) -> bool:
+    """Whether ``short`` is an abbreviation of ``full`` (``nat rev nephrol`` of ``nature
+    reviews nephrology``): each short word is a prefix of the next full word, in order."""
+    s_words, f_words = short.split(), full.split()
+    if not s_words or len(s_words) > len(f_words):
+        return False
+    j = 0
+    for word in s_words:
+        while j < len(f_words) and not f_words[j].startswith(word):
+            j += 1
+        if j == len(f_words):
+            return False
+        j += 1
+    return True

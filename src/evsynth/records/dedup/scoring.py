@@ -1,0 +1,227 @@
+"""Compare two records field by field and decide: duplicate, uncertain, same study, or distinct.
+
+The decision is a set of explicit rules rather than a learned model, so that every automatic
+merge can be explained in one line ("title 0.98, same DOI, same first page"). Precision comes
+first: a false merge hides a study from the review, while a missed duplicate only costs a
+screener one extra click. So a pair is merged automatically only when the title agrees and at
+least two independent fields confirm it with no field contradicting it; any contradiction of the
+kind that separates two reports of one study (year, volume, pages, journal, abstract vs article,
+erratum or reply, part 1 vs part 2) makes it a ``same_study`` link instead.
+
+References
+----------
+Rathbone J, Carter M, Hoffmann T, Glasziou P. Better duplicate detection for systematic
+reviewers: evaluation of Systematic Review Assistant-Deduplication Module. Syst Rev 2015;4:6.
+Bramer WM, Giustini D, de Jonge GB, Holland L, Bekhuis T. De-duplication of database search
+results for systematic reviews in EndNote. J Med Libr Assoc 2016;104(3):240-3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from evsynth.records.dedup.normalise import NormRecord, journal_abbreviates
+
+DUPLICATE = "duplicate"
+UNCERTAIN = "uncertain"
+SAME_STUDY = "same_study"
+DISTINCT = "distinct"
+
+# Title similarity (0-1, RapidFuzz normalised Indel similarity on normalised titles).
+TITLE_SAME = 0.95  # spelling, hyphens, a dropped word: still the same title
+TITLE_CLOSE = 0.85  # a related paper by the same people (reports of one study)
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """The comparison of two records: similarity, the decision and the reasons for it."""
+
+    a: str
+    b: str
+    score: float
+    decision: str
+    reasons: tuple[str, ...]
+
+    def explain(self) -> str:
+        return f"{self.a} ~ {self.b}: {self.decision} ({self.score:.3f}; {', '.join(self.reasons)})"
+
+
+def title_similarity(x: NormRecord, y: NormRecord) -> float:
+    if not x.title or not y.title:
+        return 0.0
+    if x.title_compact == y.title_compact:
+        return 1.0
+    return (
+        max(
+            fuzz.ratio(x.title_compact, y.title_compact),
+            fuzz.token_sort_ratio(x.title, y.title),
+        )
+        / 100.0
+    )
+
+
+def _family_match(f: str, g: str) -> bool:
+    if f == g:
+        return True
+    if len(f) >= 4 and len(g) >= 4 and (f.startswith(g) or g.startswith(f)):
+        return True  # "lequintrec" vs "le" + "quintrec" spellings, "grundstrm" typos
+    return len(f) >= 5 and len(g) >= 5 and fuzz.ratio(f, g) >= 85
+
+
+def _author_match(x: NormRecord, i: int, y: NormRecord, j: int) -> bool:
+    f, g = x.authors[i][0], y.authors[j][0]
+    if _family_match(f, g):
+        return True
+    # Name order flipped by an export ("Ching-yi, Wu" / "Wu, Ching-yi"): family in the other name.
+    return (len(f) > 1 and f in y.author_tokens[j]) or (len(g) > 1 and g in x.author_tokens[i])
+
+
+def author_agreement(x: NormRecord, y: NormRecord) -> float | None:
+    """Share of the shorter author list found in the other (``None`` when one list is empty)."""
+    if not any(f for f, _ in x.authors) or not any(f for f, _ in y.authors):
+        return None
+    if len(x.authors) > len(y.authors):
+        x, y = y, x
+    found = sum(
+        1
+        for i in range(len(x.authors))
+        if any(_author_match(x, i, y, j) for j in range(len(y.authors)))
+    )
+    first = _author_match(x, 0, y, 0)
+    fa = x.authors
+    share = found / len(fa)
+    # The first author is the strongest single author signal; a different first author halves it.
+    return share if first else share * 0.5
+
+
+def journal_agreement(x: NormRecord, y: NormRecord) -> float | None:
+    if not x.journal or not y.journal:
+        return None
+    if x.journal == y.journal:
+        return 1.0
+    a, b = sorted((x.journal, y.journal), key=len)
+    if journal_abbreviates(a, b) or a.replace(" ", "") == b.replace(" ", ""):
+        return 0.95
+    return max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b)) / 100.0
+
+
+def same_volume_raw(x: NormRecord, y: NormRecord) -> bool:
+    return bool(x.volume and x.volume == y.volume)
+
+
+def title_contained(x: NormRecord, y: NormRecord) -> bool:
+    """One title is the other with words added or cut (a subtitle dropped, a heading prefixed).
+
+    Only for titles of four words or more, so that ``Stroke`` is not "contained" in every title.
+    """
+    a, b = sorted((x.title, y.title), key=len)
+    if len(a.split()) < 4:
+        return False
+    return fuzz.partial_ratio(a, b) >= 95
+
+
+def compare(x: NormRecord, y: NormRecord) -> PairScore:
+    """Score and classify one candidate pair."""
+    reasons: list[str] = []
+    hard: list[str] = []  # contradictions that separate two different reports
+    soft: list[str] = []  # contradictions that citation identity overrides (noisy fields)
+    support = 0
+
+    same_doi = bool(x.doi and x.doi == y.doi)
+    same_pmid = bool(x.pmid and x.pmid == y.pmid)
+    if x.doi and y.doi and not same_doi:
+        hard.append("different DOI")
+    if x.pmid and y.pmid and not same_pmid:
+        hard.append("different PMID")
+    if same_doi:
+        support += 2
+        reasons.append("same DOI")
+    if same_pmid:
+        support += 2
+        reasons.append("same PMID")
+
+    tsim = title_similarity(x, y)
+    reasons.append(f"title {tsim:.2f}")
+
+    asim = author_agreement(x, y)
+    if asim is not None:
+        reasons.append(f"authors {asim:.2f}")
+        if asim >= 0.75:
+            support += 1
+        elif asim < 0.5:
+            hard.append("different authors")
+
+    same_year = x.year is not None and x.year == y.year
+    if x.year is not None and y.year is not None:
+        if same_year:
+            support += 1
+        elif abs(x.year - y.year) == 1 and (same_doi or same_pmid):
+            reasons.append("year off by one (e-pub vs print)")
+        else:
+            hard.append(f"years {x.year}/{y.year}")
+
+    same_volume = bool(x.volume and x.volume == y.volume)
+    # A typo in the first page of a full range ("2297-2108" / "2097-2108"): the last page decides.
+    same_page = bool(x.page and x.page == y.page) or bool(
+        x.last_page and x.last_page == y.last_page and same_volume_raw(x, y)
+    )
+    if x.volume and y.volume:
+        if same_volume:
+            support += 1
+        else:
+            hard.append("different volume")
+    if x.page and y.page:
+        if same_page:
+            support += 1
+        else:
+            hard.append("different pages")
+    # Year, volume and first page together identify one article in one journal (the citation).
+    citation = same_year and same_volume and same_page
+    if citation:
+        reasons.append("same year, volume and first page")
+
+    jsim = journal_agreement(x, y)
+    if jsim is not None:
+        if jsim >= 0.9:
+            support += 1
+        elif jsim < 0.6 and not (x.is_conference and y.is_conference):
+            # Proceedings are named a dozen ways ("AMCIS 2017 Proceedings", "Americas
+            # Conference on Information Systems"); only journal names can contradict.
+            soft.append("different journal")
+
+    if x.notice != y.notice:
+        soft.append("notice (erratum/comment/reply) vs paper")
+    if x.parts != y.parts:
+        hard.append("different parts")
+    if x.numbers != y.numbers and x.title and y.title:
+        soft.append("different numbers in title")
+    if x.is_abstract != y.is_abstract:
+        soft.append("conference abstract vs article")
+
+    # Without the citation to tie them, noisy-field contradictions count as real ones.
+    if not citation:
+        hard.extend(soft)
+    reasons.extend(hard if not citation else [*hard, *(f"{s} (ignored)" for s in soft)])
+    ident = same_doi or same_pmid
+    authors_ok = asim is None or asim >= 0.75
+    score = tsim
+    if not x.title or not y.title:
+        # Without a title, only an identifier can carry a merge, and only for a person to confirm.
+        decision = UNCERTAIN if ident or support >= 4 else DISTINCT
+        return PairScore(x.id, y.id, score, decision, tuple(reasons))
+    related = tsim >= TITLE_CLOSE and (asim is None or asim >= 0.5)
+    if hard:
+        decision = SAME_STUDY if related else DISTINCT
+    elif tsim >= TITLE_SAME and support >= 2:
+        decision = DUPLICATE
+    elif ident and tsim >= 0.8:
+        decision = DUPLICATE  # translated or re-punctuated title with the same identifier
+    elif citation and authors_ok and asim is not None and (tsim >= 0.8 or title_contained(x, y)):
+        decision = DUPLICATE  # subtitle dropped or heading added; the citation is the same
+    elif tsim >= TITLE_CLOSE or (title_contained(x, y) and authors_ok):
+        decision = UNCERTAIN
+    else:
+        decision = DISTINCT
+    return PairScore(x.id, y.id, score, decision, tuple(reasons))
