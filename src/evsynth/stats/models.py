@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -144,6 +145,7 @@ def rma(
     mods: Any = None,
     slab: Sequence[Any] | None = None,
     measure: str = "GEN",
+    ni: ArrayLike | None = None,
 ) -> RMAResult:
     """Fit a fixed- or random-effects model, with optional moderators (metafor's ``rma.uni``).
 
@@ -168,6 +170,8 @@ def rma(
         Study labels.
     measure : str
         The effect measure code, for labels and back-transformation.
+    ni : array_like, optional
+        Sample sizes; needed only to back-transform PFT (Freeman-Tukey) results.
 
     Returns
     -------
@@ -180,7 +184,13 @@ def rma(
     k = y.size
     labels = study_labels(slab, k)
     X, names = design_matrix(mods, k)
-    return fit(y, v, X, names, method=method, test=test, level=level, slab=labels, measure=measure)
+    res = fit(y, v, X, names, method=method, test=test, level=level, slab=labels, measure=measure)
+    if ni is not None:
+        n = as_vector(ni, "ni")
+        if n.shape != y.shape:
+            raise InputError(f"'ni' has {n.size} values for {k} studies", column="ni")
+        res = replace(res, ni=n)
+    return res
 
 
 def fit(
@@ -328,8 +338,6 @@ def fit(
     )
     if not guardrails:
         return result
-    from dataclasses import replace
-
     return replace(result, warnings=guardrail_warnings(result))
 
 
@@ -489,9 +497,9 @@ def guardrail_warnings(res: RMAResult) -> tuple[str, ...]:
 
 
 def _describe(res: RMAResult) -> str:
-    bt = back_transform(res.measure, res.estimate)
+    bt = back_transform(res.measure, res.estimate, res.ni)
     if bt is not None:
-        lo = back_transform(res.measure, res.ci_lower)
-        hi = back_transform(res.measure, res.ci_upper)
+        lo = back_transform(res.measure, res.ci_lower, res.ni)
+        hi = back_transform(res.measure, res.ci_upper, res.ni)
         return f"{bt:.4g} ({res.level:g}% CI {lo:.4g} to {hi:.4g}, back-transformed)"
     return f"{res.estimate:.4g} ({res.level:g}% CI {res.ci_lower:.4g} to {res.ci_upper:.4g})"

@@ -60,39 +60,28 @@ JSON_FIELDS = [
     "level",
 ]
 
-# Used only until evsynth.stats.escalc provides back_transform.
-_FALLBACK_TRANSFORMS = {
-    "RR": "exp",
-    "OR": "exp",
-    "PETO": "exp",
-    "ROM": "exp",
-    "IRR": "exp",
-    "PLN": "exp",
-    "PLO": "ilogit",
-    "ZCOR": "tanh",
-}
+# Measures reported on another scale than they are analysed on (metafor's usual transf).
+_TRANSFORMED = {"RR", "OR", "ROM", "PLN", "PLO", "PAS", "ZCOR", "PFT"}
+# Pooled-only measures that escalc does not know: Peto's and incidence rate ratios are logs.
+_EXP_ONLY = {"PETO", "IRR"}
 
 
-def back_transform(measure: str, x: float) -> float | None:
-    """The reporting-scale value of ``x``, or None when ``measure`` is reported as analysed."""
+def back_transform(measure: str, x: float, ni: FloatArray | None = None) -> float | None:
+    """The reporting-scale value of ``x``, or None when ``measure`` is reported as analysed.
+
+    Delegates to :func:`evsynth.stats.escalc.back_transform`; PFT needs the sample sizes ``ni``
+    (metafor's inverse at their harmonic mean) and gives None without them.
+    """
+    m = measure.upper()
+    if m in _EXP_ONLY:
+        return math.exp(x)
+    if m not in _TRANSFORMED or (m == "PFT" and ni is None):
+        return None
     if math.isnan(x):
         return math.nan
-    try:
-        from evsynth.stats import escalc
-    except ImportError:
-        escalc = None  # type: ignore[assignment]
-    if escalc is not None and hasattr(escalc, "back_transform"):
-        if measure.upper() not in _FALLBACK_TRANSFORMS and measure.upper() not in ("PFT", "PAS"):
-            return None
-        return float(np.asarray(escalc.back_transform(measure, np.array([x])))[0])
-    kind = _FALLBACK_TRANSFORMS.get(measure.upper())
-    if kind == "exp":
-        return math.exp(x)
-    if kind == "ilogit":
-        return 1.0 / (1.0 + math.exp(-x))
-    if kind == "tanh":
-        return math.tanh(x)
-    return None
+    from evsynth.stats.escalc import back_transform as escalc_back_transform
+
+    return float(escalc_back_transform(m, x, ni))
 
 
 def _clean(x: Any) -> Any:
@@ -175,6 +164,7 @@ class RMAResult:
     weights: FloatArray
     slab: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    ni: FloatArray | None = None  # sample sizes, for back-transforming PFT
     # the coefficient table (length p); for intercept-only models p = 1
     coef_names: tuple[str, ...] = ("intrcpt",)
     coefficients: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -215,11 +205,11 @@ class RMAResult:
 
     def back_transformed(self) -> dict[str, float] | None:
         """Estimate, CI and PI on the reporting scale, or None when there is no transform."""
-        if back_transform(self.measure, 0.0) is None:
+        if back_transform(self.measure, 0.0, self.ni) is None:
             return None
         out: dict[str, float] = {}
         for name in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
-            value = back_transform(self.measure, float(getattr(self, name)))
+            value = back_transform(self.measure, float(getattr(self, name)), self.ni)
             out[name] = math.nan if value is None else value
         return out
 
