@@ -1,0 +1,155 @@
+"""``evsynth import`` and ``evsynth dedup``: search exports into a project, duplicates found.
+
+Both commands write nothing until all their input has been read, and write through atomic
+replacement, so a bad file leaves the project as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evsynth.errors import InputError
+from evsynth.fileio import write_text_atomic
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    """A rich progress bar on stderr; yields a ``callback(done, total)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--project",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Review project folder; records go to its records/ folder.",
+)
+@click.option("--source", default=None, help="Source name (the database); default: detected.")
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    type=click.Choice(["ris", "medline", "pubmed_xml", "endnote_xml", "bibtex", "csv", "excel"]),
+    help="Force the export format instead of detecting it.",
+)
+def import_cmd(files: tuple[Path, ...], project: Path, source: str | None, fmt: str | None) -> None:
+    """Import search exports (RIS, MEDLINE, PubMed XML, EndNote XML, BibTeX, CSV, Excel).
+
+    Each file becomes one source in records/sources.csv; every record keeps the file and line
+    it came from. Warnings (encoding fallbacks, truncated records, unknown fields) are printed
+    with their lines; a file that cannot be read stops the import before anything is written.
+    """
+    from evsynth.records.importers import import_file
+    from evsynth.records.model import RecordSet
+
+    records = RecordSet.load(project)
+    before = len(records)
+    for path in files:
+        result = import_file(path, source, format=fmt)
+        records = records.with_import(result.records, result.source)
+        click.echo(result.summary(), err=True)
+    records.save(project)
+    click.echo(
+        f"{len(records) - before} records imported into {project / 'records'} "
+        f"({len(records)} in total)",
+        err=True,
+    )
+
+
+def _load(records_arg: Path) -> Any:
+    from evsynth.records.importers import import_file
+    from evsynth.records.model import RecordSet
+
+    if records_arg.is_dir():
+        if not (records_arg / "records" / "records.jsonl").exists():
+            raise InputError("project folder has no records/records.jsonl", file=records_arg)
+        return RecordSet.load(records_arg)
+    result = import_file(records_arg, keep_ids=True)
+    for problem in result.problems:
+        click.echo(f"warning: {problem}", err=True)
+    return RecordSet(result.records, (result.source,), ())
+
+
+@click.command("dedup")
+@click.argument("records_arg", metavar="RECORDS", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", default="text", type=click.Choice(["json", "text"]), show_default=True
+)
+@click.option(
+    "--project",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store the automatic merges and same-study links in this project's records/links.csv.",
+)
+@click.option(
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+def dedup(records_arg: Path, fmt: str, project: Path | None, output: Path | None) -> None:
+    """Find duplicate records: link them, never delete them.
+
+    RECORDS is an export file (any format `evsynth import` reads, e.g. a CSV with an ID column)
+    or a project folder. High-confidence duplicates are merged automatically; uncertain pairs are
+    listed for a person; reports of one study (abstract and article, erratum, part 1 and 2) are
+    grouped as same-study links, not duplicates.
+    """
+    from evsynth.records.dedup import find_duplicates
+    from evsynth.records.dedup.links import store_result
+    from evsynth.records.model import RecordSet
+
+    if project is not None:
+        if records_arg.resolve() != project.resolve():
+            raise InputError(
+                "with --project, RECORDS must be that project folder", file=records_arg
+            )
+        records = RecordSet.load(project)
+        if not records.records:
+            raise InputError("project has no records; run `evsynth import` first", file=project)
+    else:
+        records = _load(records_arg)
+    with _progress("Comparing candidate pairs") as update:
+        result = find_duplicates(records.records, progress=update)
+    if project is not None:
+        store_result(records, result).save(project)
+    if fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        lines = [result.summary(), "", "Duplicate groups (merged automatically):"]
+        lines += [f"  {' '.join(g)}" for g in result.duplicate_groups]
+        lines += ["", "Uncertain pairs (for a person to decide):"]
+        lines += [f"  {p.explain()}" for p in result.uncertain_pairs]
+        lines += ["", "Reports of one study (kept, linked as same_study):"]
+        lines += [f"  {' '.join(g)}" for g in result.same_study_groups]
+        text = "\n".join(lines) + "\n"
+    if output is not None:
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
