@@ -28,8 +28,8 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats._checks import check_level, study_labels
 from evsynth.stats._linalg import FloatArray
-from evsynth.stats.models import check_level, study_labels
 from evsynth.stats.results import RMAResult
 
 MH_MEASURES = ("OR", "RR", "RD")

@@ -28,109 +28,21 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats._checks import (
+    as_vector,
+    check_level,
+    check_method,
+    check_test,
+    outcomes_and_variances,
+    study_labels,
+)
 from evsynth.stats._design import design_matrix
 from evsynth.stats._linalg import FloatArray, has_full_rank, p_matrix, wls
 from evsynth.stats._roots import R_TOL, brent_root
 from evsynth.stats.results import Interval, RMAResult, back_transform
-from evsynth.stats.tau2 import FIXED_METHODS, METHODS, estimate_tau2, q_statistic
+from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2, q_statistic
 
-TESTS = ("z", "knha")
 EPS = 2.220446049250313e-16
-
-
-# ---------------------------------------------------------------------- argument checks
-def check_method(method: str) -> str:
-    """Validate an estimator name (case-insensitive) and return metafor's spelling."""
-    m = str(method).upper()
-    if m not in METHODS:
-        raise InputError(
-            f"Invalid method '{method}'; expected one of {', '.join(METHODS)}", column="method"
-        )
-    return m
-
-
-def check_test(test: str) -> str:
-    """Validate the test for the coefficients: z or knha (Knapp-Hartung)."""
-    t = str(test).lower()
-    if t == "hksj":
-        t = "knha"
-    if t not in TESTS:
-        raise InputError(f"Invalid test '{test}'; expected one of z, knha", column="test")
-    return t
-
-
-def check_level(level: float) -> float:
-    """Confidence level in percent; metafor's convention that 0.95 also means 95 % applies."""
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        raise InputError(f"Invalid level '{level}'; expected a number between 0 and 100") from None
-    if 0.0 < lv < 1.0:
-        lv *= 100.0
-    if not 0.0 < lv < 100.0:
-        raise InputError(f"Invalid level '{level}'; expected a number between 0 and 100")
-    return lv
-
-
-def as_vector(x: ArrayLike, name: str) -> FloatArray:
-    """A one-dimensional float array of finite numbers, or an InputError naming ``name``."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"'{name}' must contain numbers only", column=name) from None
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise InputError(f"'{name}' must be one-dimensional, got shape {arr.shape}", column=name)
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if bad.size:
-        raise InputError(
-            f"'{name}' has a missing or non-finite value at position {bad[0] + 1}", column=name
-        )
-    return arr
-
-
-def outcomes_and_variances(
-    yi: ArrayLike, vi: ArrayLike | None, sei: ArrayLike | None
-) -> tuple[FloatArray, FloatArray]:
-    """Check ``yi`` with ``vi`` or ``sei`` and return (yi, vi)."""
-    y = as_vector(yi, "yi")
-    if vi is None and sei is None:
-        raise InputError("Give the sampling variances 'vi' or the standard errors 'sei'")
-    if vi is not None:
-        v = as_vector(vi, "vi")
-        name = "vi"
-    else:
-        assert sei is not None
-        s = as_vector(sei, "sei")
-        name = "sei"
-        if np.any(s <= 0):
-            pos = int(np.flatnonzero(s <= 0)[0]) + 1
-            raise InputError(
-                f"'sei' must be positive; study {pos} has {s[pos - 1]:g}", column="sei"
-            )
-        v = s**2
-    if v.shape != y.shape:
-        raise InputError(
-            f"'yi' has {y.size} values but '{name}' has {v.size}; they must have the same length",
-            column=name,
-        )
-    if np.any(v <= 0):
-        pos = int(np.flatnonzero(v <= 0)[0]) + 1
-        raise InputError(f"'{name}' must be positive; study {pos} has {v[pos - 1]:g}", column=name)
-    if y.size == 0:
-        raise InputError("No studies to pool: 'yi' is empty", column="yi")
-    return y, v
-
-
-def study_labels(slab: Sequence[Any] | None, k: int) -> tuple[str, ...]:
-    """Study labels as strings; ``Study 1`` ... when none are given."""
-    if slab is None:
-        return tuple(f"Study {i + 1}" for i in range(k))
-    labels = tuple(str(s) for s in slab)
-    if len(labels) != k:
-        raise InputError(f"'slab' has {len(labels)} labels for {k} studies", column="slab")
-    return labels
 
 
 # ---------------------------------------------------------------------- the model
@@ -503,3 +415,9 @@ def _describe(res: RMAResult) -> str:
         hi = back_transform(res.measure, res.ci_upper, res.ni)
         return f"{bt:.4g} ({res.level:g}% CI {lo:.4g} to {hi:.4g}, back-transformed)"
     return f"{res.estimate:.4g} ({res.level:g}% CI {res.ci_lower:.4g} to {res.ci_upper:.4g})"
+
+
+# Mantel-Haenszel and Peto models return the same result type; offer them beside rma.
+from evsynth.stats.binary import rma_mh, rma_peto  # noqa: E402
+
+__all__ = ["fit", "guardrail_warnings", "q_profile_intervals", "rma", "rma_mh", "rma_peto"]

@@ -1,0 +1,46 @@
+# Reference values for meta-regression and subgroups in evsynth.stats.regression:
+# metafor 3.8.1 rma.uni with moderators, predict(newmods), anova(btt), and subgroup fits.
+# Run: Rscript reference/metafor/rma_regression.R  (writes rma_regression.json beside this script)
+suppressPackageStartupMessages(library(metafor))
+out_path <- file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "rma_regression.json")
+
+dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+newmods <- rbind(c(10, 1950), c(35, 1970), c(55, 1980))
+cases <- list()
+for (m in c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "EB", "HS")) for (tt in c("z", "knha")) {
+  res <- suppressWarnings(rma(yi, vi, mods = ~ ablat + year, data = dat, method = m, test = tt))
+  pr <- predict(res, newmods = newmods)
+  av <- anova(res, btt = 3)
+  cases[[length(cases) + 1]] <- list(kind = "numeric", method = m, test = tt,
+    call = sprintf("rma(yi, vi, mods = ~ ablat + year, data = dat, method='%s', test='%s')", m, tt),
+    beta = c(res$beta), se = res$se, zval = res$zval, pval = res$pval, ci_lb = res$ci.lb, ci_ub = res$ci.ub,
+    tau2 = res$tau2, I2 = res$I2, H2 = res$H2, QE = res$QE, QEp = res$QEp, QM = res$QM, QMp = res$QMp,
+    R2 = if (is.null(res$R2)) NA else res$R2, vb = unname(as.vector(res$vb)),
+    newmods = newmods, pred = pr$pred, pred_se = pr$se, pred_ci_lb = pr$ci.lb, pred_ci_ub = pr$ci.ub,
+    pred_pi_lb = if (is.null(pr$pi.lb)) pr$ci.lb else pr$pi.lb,
+    pred_pi_ub = if (is.null(pr$pi.ub)) pr$ci.ub else pr$pi.ub,
+    anova_btt = 3, anova_QM = av$QM, anova_QMp = av$QMp)
+}
+# a categorical moderator (treatment coding, first level alphabetically is the reference)
+for (m in c("REML", "DL")) for (tt in c("z", "knha")) {
+  res <- rma(yi, vi, mods = ~ alloc, data = dat, method = m, test = tt)
+  cases[[length(cases) + 1]] <- list(kind = "categorical", method = m, test = tt,
+    call = sprintf("rma(yi, vi, mods = ~ alloc, data = dat, method='%s', test='%s')", m, tt),
+    alloc = as.character(dat$alloc), coef_names = rownames(res$beta),
+    beta = c(res$beta), se = res$se, zval = res$zval, pval = res$pval, ci_lb = res$ci.lb, ci_ub = res$ci.ub,
+    tau2 = res$tau2, I2 = res$I2, H2 = res$H2, QE = res$QE, QEp = res$QEp, QM = res$QM, QMp = res$QMp,
+    R2 = res$R2)
+}
+# subgroups: separate fits per level, and the RevMan-style test of subgroup differences
+sub <- list()
+for (m in c("REML", "DL", "FE")) {
+  fits <- lapply(split(dat, dat$alloc), function(d) rma(yi, vi, data = d, method = m))
+  est <- sapply(fits, function(f) c(f$beta)); ses <- sapply(fits, function(f) f$se)
+  between <- rma(est, sei = ses, method = "FE")
+  sub[[length(sub) + 1]] <- list(method = m, levels = names(fits), estimate = unname(est), se = unname(ses),
+    tau2 = unname(sapply(fits, function(f) f$tau2)), k = unname(sapply(fits, function(f) f$k)),
+    Q_between = between$QE, Q_between_df = length(fits) - 1, Q_between_p = between$QEp)
+}
+jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")), yi = c(dat$yi), vi = c(dat$vi),
+  ablat = dat$ablat, year = dat$year, alloc = as.character(dat$alloc), cases = cases, subgroups = sub),
+  out_path, digits = NA, auto_unbox = TRUE, na = "null")

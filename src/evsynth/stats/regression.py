@@ -1,0 +1,344 @@
+"""Meta-regression helpers and subgroup analysis on top of :func:`evsynth.stats.models.rma`.
+
+``rma(yi, vi, mods=...)`` fits the meta-regression itself (coefficients, omnibus QM test,
+residual heterogeneity QE, pseudo R^2). This module adds what metafor does after the fit:
+``predict`` for new moderator values, ``anova`` (Wald test of a set of coefficients) and
+``subgroups``, which pools each subgroup separately and tests the difference between subgroups
+in two ways.
+
+References
+----------
+Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal of
+Statistical Software 36(3):1-48. doi:10.18637/jss.v036.i03
+Borenstein M, Hedges LV, Higgins JPT, Rothstein HR (2009). Introduction to Meta-Analysis,
+chapter 19 (subgroup analyses). Wiley.
+Deeks JJ, Higgins JPT, Altman DG (2022). Analysing data and undertaking meta-analyses. Cochrane
+Handbook, chapter 10.11.3 (test for subgroup differences).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from evsynth.errors import InputError
+from evsynth.stats._checks import (
+    check_level,
+    check_method,
+    check_test,
+    outcomes_and_variances,
+    study_labels,
+)
+from evsynth.stats._linalg import FloatArray
+from evsynth.stats.models import fit, rma
+from evsynth.stats.results import RMAResult
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted (fitted) effects with confidence and prediction intervals (metafor's predict)."""
+
+    pred: FloatArray
+    se: FloatArray
+    ci_lower: FloatArray
+    ci_upper: FloatArray
+    pi_lower: FloatArray
+    pi_upper: FloatArray
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per prediction."""
+        return pd.DataFrame(
+            {
+                "pred": self.pred,
+                "se": self.se,
+                "ci_lower": self.ci_lower,
+                "ci_upper": self.ci_upper,
+                "pi_lower": self.pi_lower,
+                "pi_upper": self.pi_upper,
+            }
+        )
+
+
+def predict(res: RMAResult, newmods: ArrayLike | None = None) -> Prediction:
+    """Predicted effects for moderator values ``newmods`` (metafor's ``predict.rma``).
+
+    Parameters
+    ----------
+    res : RMAResult
+        A fit from :func:`rma`.
+    newmods : array_like, optional
+        Moderator values without the intercept: one row per prediction, one column per
+        moderator column of the fit (dummy columns for categorical moderators). Without it, an
+        intercept-only model gives the pooled effect and a meta-regression its fitted values.
+
+    Returns
+    -------
+    Prediction
+        Confidence intervals use the model's test (t with k-p df under Knapp-Hartung, normal
+        otherwise); prediction intervals add tau^2 with the same critical value.
+    """
+    p = res.p
+    has_intercept = res.coef_names[0] == "intrcpt"
+    if newmods is None:
+        Xn = res.X if p > 1 else np.ones((1, 1))
+    else:
+        arr = np.asarray(newmods, dtype=np.float64)
+        width = p - 1 if has_intercept else p
+        if arr.ndim <= 1:
+            arr = arr.reshape(-1, width) if width > 0 else arr.reshape(-1, 0)
+        if arr.shape[1] != width:
+            raise InputError(
+                f"'newmods' has {arr.shape[1]} columns but the model has {width} moderator "
+                f"column(s): {', '.join(res.coef_names[1 if has_intercept else 0 :])}",
+                column="newmods",
+            )
+        Xn = np.column_stack([np.ones(arr.shape[0]), arr]) if has_intercept else arr
+    pred = Xn @ res.coefficients
+    vpred = np.einsum("ij,jk,ik->i", Xn, res.vcov, Xn)
+    se = np.sqrt(np.where(vpred < 0, np.nan, vpred))
+    alpha = 1.0 - res.level / 100.0
+    if res.test == "knha":
+        crit = float(stats.t.isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
+    else:
+        crit = float(stats.norm.isf(alpha / 2.0))
+    sd_pi = np.sqrt(vpred + res.tau2)
+    return Prediction(
+        pred=pred,
+        se=se,
+        ci_lower=pred - crit * se,
+        ci_upper=pred + crit * se,
+        pi_lower=pred - crit * sd_pi,
+        pi_upper=pred + crit * sd_pi,
+        level=res.level,
+    )
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """Omnibus test of a set of coefficients (chi^2, or F under Knapp-Hartung)."""
+
+    coefficients: tuple[str, ...]
+    statistic: float
+    df: int
+    df_denominator: float
+    p_value: float
+    distribution: str
+
+    def summary(self) -> str:
+        """One line, as metafor's anova prints it."""
+        names = ", ".join(self.coefficients)
+        if self.distribution == "F":
+            return (
+                f"Test of Moderators ({names}): F(df1 = {self.df}, df2 = {self.df_denominator:g})"
+                f" = {self.statistic:.4f}, p-val = {self.p_value:.4g}"
+            )
+        return (
+            f"Test of Moderators ({names}): QM(df = {self.df}) = {self.statistic:.4f}, "
+            f"p-val = {self.p_value:.4g}"
+        )
+
+
+def anova(res: RMAResult, btt: Sequence[int]) -> WaldTest:
+    """Wald-type test that the coefficients ``btt`` (0-based positions) are all zero.
+
+    metafor's ``anova(res, btt=...)`` with 1-based positions; here positions are 0-based, as
+    everywhere in Python (the intercept is 0).
+    """
+    idx = sorted({int(b) for b in btt})
+    if not idx or idx[0] < 0 or idx[-1] >= res.p:
+        raise InputError(
+            f"Invalid btt {list(btt)}; expected positions between 0 and {res.p - 1}",
+            column="btt",
+        )
+    b = res.coefficients[idx]
+    vb = res.vcov[np.ix_(idx, idx)]
+    qm = float(b @ np.linalg.solve(vb, b))
+    m = len(idx)
+    names = tuple(res.coef_names[i] for i in idx)
+    if res.test == "knha":
+        f = qm / m
+        return WaldTest(names, f, m, res.df, float(stats.f.sf(f, m, res.df)), "F")
+    return WaldTest(names, qm, m, math.nan, float(stats.chi2.sf(qm, m)), "chi2")
+
+
+@dataclass(frozen=True)
+class SubgroupResult:
+    """Separate pooled estimates per subgroup and tests of the difference between them.
+
+    Attributes
+    ----------
+    levels : tuple of str
+        Subgroup names, sorted as R sorts factor levels.
+    fits : tuple of RMAResult
+        One model per subgroup (each with its own tau^2).
+    moderator_model : RMAResult or None
+        The meta-regression on subgroup indicators (a common tau^2), whose QM is metafor's test
+        of subgroup differences; None when there are too few studies to fit it.
+    Q_between, Q_between_df, Q_between_p : float, int, float
+        The test for subgroup differences of RevMan and the Cochrane Handbook: Cochran's Q of
+        the separately pooled subgroup estimates, with G-1 degrees of freedom.
+    """
+
+    levels: tuple[str, ...]
+    fits: tuple[RMAResult, ...]
+    moderator_model: RMAResult | None
+    Q_between: float
+    Q_between_df: int
+    Q_between_p: float
+    overall: RMAResult
+
+    @property
+    def QM(self) -> float:
+        """metafor's omnibus test statistic from the moderator model."""
+        return self.moderator_model.QM if self.moderator_model is not None else math.nan
+
+    @property
+    def QM_p(self) -> float:
+        """p-value of :attr:`QM`."""
+        return self.moderator_model.QM_p if self.moderator_model is not None else math.nan
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per subgroup plus the overall estimate."""
+        rows: list[dict[str, Any]] = []
+        for name, f in [*zip(self.levels, self.fits, strict=True), ("Overall", self.overall)]:
+            rows.append(
+                {
+                    "subgroup": name,
+                    "k": f.k,
+                    "estimate": f.estimate,
+                    "se": f.se,
+                    "ci_lower": f.ci_lower,
+                    "ci_upper": f.ci_upper,
+                    "tau2": f.tau2,
+                    "I2": f.I2,
+                    "Q": f.Q,
+                    "Q_p": f.Q_p,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """A text table of the subgroups and both tests of subgroup differences."""
+        lines = [f"Subgroup analysis ({self.overall.method}; measure: {self.overall.measure})", ""]
+        lines.append(
+            f"{'subgroup':<20} {'k':>3} {'estimate':>9} {'ci.lb':>8} {'ci.ub':>8} "
+            f"{'tau2':>8} {'I2':>7}"
+        )
+        for name, f in [*zip(self.levels, self.fits, strict=True), ("Overall", self.overall)]:
+            lines.append(
+                f"{name[:20]:<20} {f.k:>3} {f.estimate:9.4f} {f.ci_lower:8.4f} "
+                f"{f.ci_upper:8.4f} {f.tau2:8.4f} {f.I2:6.1f}%"
+            )
+        lines.append("")
+        lines.append(
+            "Test for subgroup differences (Q between separately pooled subgroups, as RevMan): "
+            f"Q(df = {self.Q_between_df}) = {self.Q_between:.4f}, p-val = {self.Q_between_p:.4g}"
+        )
+        if self.moderator_model is not None:
+            mm = self.moderator_model
+            stat = "F" if mm.test == "knha" else "QM"
+            lines.append(
+                "Test of moderators in a meta-regression with a common tau^2 (as metafor): "
+                f"{stat}(df = {mm.QM_df}) = {mm.QM:.4f}, p-val = {mm.QM_p:.4g}"
+            )
+        return "\n".join(lines)
+
+
+def subgroups(
+    yi: ArrayLike,
+    vi: ArrayLike | None = None,
+    groups: Sequence[Any] | None = None,
+    *,
+    sei: ArrayLike | None = None,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95.0,
+    slab: Sequence[Any] | None = None,
+    measure: str = "GEN",
+) -> SubgroupResult:
+    """Pool each subgroup separately and test the difference between subgroups.
+
+    Parameters
+    ----------
+    yi, vi, sei, method, test, level, slab, measure
+        As for :func:`evsynth.stats.models.rma`.
+    groups : sequence
+        The subgroup of each study.
+
+    Returns
+    -------
+    SubgroupResult
+    """
+    method = check_method(method)
+    test = check_test(test)
+    level = check_level(level)
+    y, v = outcomes_and_variances(yi, vi, sei)
+    labels = study_labels(slab, y.size)
+    if groups is None:
+        raise InputError("Give the subgroup of each study in 'groups'", column="groups")
+    g = np.array([str(x) for x in groups])
+    if g.size != y.size:
+        raise InputError(f"'groups' has {g.size} values for {y.size} studies", column="groups")
+    levels = tuple(sorted(set(g.tolist())))
+    if len(levels) < 2:
+        raise InputError("A subgroup analysis needs at least two subgroups", column="groups")
+    fits = []
+    for lev in levels:
+        sel = g == lev
+        fits.append(
+            rma(
+                y[sel],
+                v[sel],
+                method=method,
+                test=test,
+                level=level,
+                slab=[labels[i] for i in np.flatnonzero(sel)],
+                measure=measure,
+            )
+        )
+    overall = rma(y, v, method=method, test=test, level=level, slab=labels, measure=measure)
+    est = np.array([f.estimate for f in fits])
+    se = np.array([f.se for f in fits])
+    between = fit(
+        est,
+        se**2,
+        np.ones((len(levels), 1)),
+        ("intrcpt",),
+        method="FE",
+        test="z",
+        level=level,
+        slab=levels,
+        measure=measure,
+        guardrails=False,
+    )
+    moderator_model: RMAResult | None
+    try:
+        moderator_model = rma(
+            y,
+            v,
+            method=method,
+            test=test,
+            level=level,
+            mods={"group": pd.Categorical(g, categories=list(levels))},
+            slab=labels,
+            measure=measure,
+        )
+    except InputError:
+        moderator_model = None
+    return SubgroupResult(
+        levels=levels,
+        fits=tuple(fits),
+        moderator_model=moderator_model,
+        Q_between=between.Q,
+        Q_between_df=len(levels) - 1,
+        Q_between_p=between.Q_p,
+        overall=overall,
+    )
