@@ -61,6 +61,20 @@ class ReviewProject:
     appraisals: tuple[AppraisalAnswer, ...] = ()
     path: Path | None = None
     protocol_text: str | None = field(default=None, compare=False, repr=False)
+    # Line numbers in the files as loaded (parallel to the tuples), for error messages.
+    study_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    outcome_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    appraisal_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def where(self, table: str, index: int) -> tuple[Path | None, int | None]:
+        """File and line of row ``index`` of ``table`` (studies, outcomes or appraisals)."""
+        lines = {
+            "studies": self.study_lines,
+            "outcomes": self.outcome_lines,
+            "appraisals": self.appraisal_lines,
+        }[table]
+        file = self.path / f"{table}.csv" if self.path is not None else Path(f"{table}.csv")
+        return file, (lines[index] if index < len(lines) else index + 2)
 
     def study(self, study_id: str) -> Study:
         """The study with this id (KeyError when absent)."""
@@ -126,6 +140,9 @@ def load_project(path: str | Path) -> ReviewProject:
         appraisals=tuple(r for r, _ in appraisals),
         path=root,
         protocol_text=protocol_path.read_text(encoding="utf-8"),
+        study_lines=tuple(line for _, line in studies),
+        outcome_lines=tuple(line for _, line in outcomes),
+        appraisal_lines=tuple(line for _, line in appraisals),
     )
     _cross_check(project, root, studies, outcomes, appraisals)
     return project
