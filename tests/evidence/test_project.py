@@ -175,3 +175,16 @@ def test_records_and_screening_folders_are_tolerated(tmp_path: Path) -> None:
     (d / "records" / "records.jsonl").write_text('{"id": "r1"}\n')
     (d / "screening").mkdir()
     assert len(load_project(d).studies) == 6
+
+
+def test_two_arm_example_has_policy_means_and_responders() -> None:
+    p = load_example("gerdesmeyer-two-arm")
+    odi = {(v.arm, v.timepoint_months): (v.n, v.mean, v.sd) for v in p.outcome_values("disability")}
+    # Seed 001: ODI lysis 9.6 +/- 9.3 (1 y), 11.7 +/- 14.2 (10 y); placebo 30.7 +/- 14.2 (1 y),
+    # 24.8 +/- 12.0 (10 y).
+    assert odi[("lysis", 12)] == (46, 9.6, 9.3)
+    assert odi[("placebo", 120)] == (44, 24.8, 12.0)
+    vas = {(v.arm, v.timepoint_months): (v.mean, v.sd) for v in p.outcome_values("pain")}
+    assert vas[("lysis", 120)] == (1.5, 1.4) and vas[("placebo", 12)] == (2.8, 1.5)
+    assert [a.data for a in p.protocol.analyses] == ["responders"] * 3 + ["arm_means"] * 4
+    assert {a.measure for a in p.protocol.analyses} == {"RR", "MD"}

@@ -36,12 +36,12 @@ def grade(evidence: Path, fmt: str, question: str) -> None:
     Example:
       evsynth grade evidence.csv --format json
     """
-    from evsynth.evidence.body import grade_project, grade_table, read_evidence_table
+    from evsynth.evidence.body import grade_project_report, grade_table, read_evidence_table
     from evsynth.evidence.project import load_project
 
     q = cast(Question, question)
     if evidence.is_dir():
-        report = grade_project(load_project(evidence), question=q)
+        report = grade_project_report(load_project(evidence), question=q)
     else:
         studies, has_outcome = read_evidence_table(evidence)
         report = grade_table(studies, by_outcome=has_outcome, question=q)

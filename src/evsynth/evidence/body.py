@@ -210,6 +210,8 @@ def project_evidence(project: ReviewProject) -> list[EvidenceStudy]:
     return out
 
 
-def grade_project(project: ReviewProject, *, question: Question = "effectiveness") -> GradeReport:
+def grade_project_report(
+    project: ReviewProject, *, question: Question = "effectiveness"
+) -> GradeReport:
     """The project's evidence grade: overall and per protocol outcome."""
     return grade_table(project_evidence(project), by_outcome=True, question=question)

@@ -44,7 +44,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from evsynth.evidence.project import ReviewProject
 
 Design = Literal["rct", "nonrandomized"]
 Quality = Literal["high", "moderate", "low"]
@@ -321,3 +324,15 @@ def grade_by_outcome(
         name: grade_evidence(group, question=question, rules=rules, outcome=name)
         for name, group in groups.items()
     }
+
+
+def grade_project(project: ReviewProject, *, question: Question = "effectiveness") -> EvidenceGrade:
+    """The overall grade of a review project's body of evidence.
+
+    Each study enters once, with its design, the quality class from the instrument the protocol
+    names for its design, and its ``result``. Per-outcome grades:
+    :func:`evsynth.evidence.body.grade_project_report`.
+    """
+    from evsynth.evidence.body import grade_project_report
+
+    return grade_project_report(project, question=question).overall
