@@ -130,7 +130,13 @@ def fit(
             )
     if not has_full_rank(X):
         raise InputError("The moderators are collinear (model matrix not of full rank)")
+    notes: list[str] = []
+    if k == 1 and test == "knha":
+        # no residual degrees of freedom: metafor falls back to the z test, and so do we
+        test = "z"
+        notes.append("With one study the Knapp-Hartung adjustment is undefined; a z test was used.")
     est = estimate_tau2(method, y, v, X)
+    notes.extend(est.notes)
     tau2 = est.tau2
     w = 1.0 / (v + tau2)
     beta, vb = wls(X, y, w)
@@ -197,7 +203,6 @@ def fit(
         R2 = _pseudo_r2(y, v, X, w, tau2, method, fixed)
 
     weights = 100.0 * w / float(np.sum(w))
-    notes = est.notes
     result = RMAResult(
         k=k,
         estimate=float(beta[0]),
@@ -246,7 +251,7 @@ def fit(
         H2_ci=H2_ci,
         converged=est.converged,
         iterations=est.iterations,
-        fit_notes=notes,
+        fit_notes=tuple(notes),
     )
     if not guardrails:
         return result
