@@ -1,0 +1,286 @@
+"""View models: the rows and sentences the documents print, formatted once from a ReviewRun.
+
+The three documents (HTML report, DOCX report, brief, summary) share these, so a number reads the
+same everywhere. Formatting only; every value comes from the run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from evsynth.report.documents._env import fmt_ci, fmt_num, fmt_p
+from evsynth.review.scale import RATIO_MEASURES, reporting_scale
+
+if TYPE_CHECKING:
+    from evsynth.review.model import AnalysisRun, ReviewRun
+    from evsynth.stats.results import RMAResult
+
+MEASURE_LABELS = {
+    "MD": "mean difference",
+    "SMD": "standardised mean difference",
+    "MC": "mean change",
+    "SMCC": "standardised mean change",
+    "RR": "risk ratio",
+    "OR": "odds ratio",
+    "RD": "risk difference",
+    "GEN": "difference in means (change from baseline)",
+    "PR": "proportion",
+}
+METHOD_LABELS = {
+    "FE": "Fixed effect (inverse variance)",
+    "MH": "Fixed effect (Mantel-Haenszel)",
+    "PETO": "Fixed effect (Peto)",
+    "DL": "Random effects (DerSimonian-Laird)",
+    "REML": "Random effects (REML)",
+    "PM": "Random effects (Paule-Mandel)",
+    "ML": "Random effects (ML)",
+    "HE": "Random effects (Hedges)",
+    "HS": "Random effects (Hunter-Schmidt)",
+    "SJ": "Random effects (Sidik-Jonkman)",
+    "EB": "Random effects (empirical Bayes)",
+}
+DESIGN_LABELS = {"rct": "Randomized controlled trial", "nonrandomized": "Nonrandomized"}
+
+PRISMA_LABELS = (
+    ("duplicates_removed", "Duplicate records removed"),
+    ("automation_removed", "Records marked ineligible by automation tools"),
+    ("other_removed", "Records removed for other reasons"),
+    ("records_screened", "Records screened"),
+    ("records_excluded", "Records excluded"),
+    ("reports_sought", "Reports sought for retrieval"),
+    ("reports_not_retrieved", "Reports not retrieved"),
+    ("reports_assessed", "Reports assessed for eligibility"),
+)
+
+
+def digits_for(measure: str) -> int:
+    """Decimals to print: two for ratios and small scales, as journals print them."""
+    return 2
+
+
+def measure_label(measure: str, data: str = "") -> str:
+    if data == "change":
+        return "difference in means, change from baseline (single arm)"
+    return MEASURE_LABELS.get(measure.upper(), measure)
+
+
+def model_label(r: RMAResult) -> str:
+    label = METHOD_LABELS.get(r.method, r.method)
+    return label + (", Hartung-Knapp" if r.test == "knha" else "")
+
+
+def effect_text(r: RMAResult, digits: int = 2) -> str:
+    """'2.63 (95 % CI 1.50 to 3.76)' on the reporting scale."""
+    est, lo, hi = reporting_scale(r.measure, (r.estimate, r.ci_lower, r.ci_upper))
+    name = MEASURE_LABELS.get(r.measure.upper(), r.measure)
+    prefix = f"{name.split(' (')[0]} " if r.measure.upper() in RATIO_MEASURES else ""
+    return f"{prefix}{fmt_num(est, digits)} ({r.level:g} % CI {fmt_ci(lo, hi, digits)})"
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    label: str
+    estimate: str
+    ci: str
+    p: str
+    pi: str
+    tau2: str
+    I2: str
+    Q: str
+
+
+def model_row(r: RMAResult) -> ModelRow:
+    d = digits_for(r.measure)
+    est, lo, hi, plo, phi = reporting_scale(
+        r.measure, (r.estimate, r.ci_lower, r.ci_upper, r.pi_lower, r.pi_upper)
+    )
+    fixed = r.method in ("FE", "MH", "PETO", "EE", "CE")
+    return ModelRow(
+        label=model_label(r),
+        estimate=fmt_num(est, d),
+        ci=fmt_ci(lo, hi, d),
+        p=fmt_p(r.p_value),
+        pi="–" if fixed else fmt_ci(plo, phi, d),
+        tau2="–" if fixed else fmt_num(r.tau2, 3),
+        I2=f"{fmt_num(r.I2, 1)} %",
+        Q=f"{fmt_num(r.Q, 2)} ({r.Q_df}), {fmt_p(r.Q_p)}",
+    )
+
+
+def random_effects_statement(a: AnalysisRun) -> str | None:
+    """The plain statement the report must make when random effects changes a result."""
+    if not a.changes_result:
+        return None
+    ref = f" ({a.reference})" if a.reference else ""
+    return (
+        f"Random effects changes this result{ref}: {effect_text(a.random)} with random effects "
+        f"({a.random.method}, tau² = {a.random.tau2:.3f}, I² = {a.random.I2:.1f} %) against "
+        f"{effect_text(a.fixed)} with the fixed-effect model."
+    )
+
+
+def study_rows(a: AnalysisRun) -> list[dict[str, str]]:
+    d = digits_for(a.measure)
+    rows = []
+    crit = _z(a.fixed.level)
+    for i, label in enumerate(a.fixed.slab):
+        yi = float(a.fixed.yi[i])
+        se = math.sqrt(float(a.fixed.vi[i]))
+        est, lo, hi = reporting_scale(a.measure, (yi, yi - crit * se, yi + crit * se))
+        w_r = float(a.random.weights[i]) if i < len(a.random.weights) else math.nan
+        rows.append(
+            {
+                "label": str(label),
+                "estimate": fmt_num(est, d),
+                "ci": fmt_ci(lo, hi, d),
+                "w_fixed": f"{fmt_num(a.fixed.weights[i], 1)} %",
+                "w_random": f"{fmt_num(w_r, 1)} %",
+            }
+        )
+    return rows
+
+
+def _z(level: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(1 - (1 - level / 100) / 2))
+
+
+def analysis_view(a: AnalysisRun, figure: str | None) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "reference": a.reference,
+        "outcome_name": a.outcome_name,
+        "timepoint": a.timepoint_months,
+        "measure_label": measure_label(a.measure, a.data),
+        "effect_label": "Risk ratio"
+        if a.measure.upper() == "RR"
+        else measure_label(a.measure, a.data).split(",")[0].capitalize(),
+        "k": a.fixed.k,
+        "participants": a.participants,
+        "note": a.note,
+        "level": a.fixed.level,
+        "figure": figure,
+        "models": [model_row(a.fixed), model_row(a.random)],
+        "statement": random_effects_statement(a),
+        "study_rows": study_rows(a),
+    }
+
+
+def prisma_view(prisma: Mapping[str, Any] | None, mapping: tuple[str, ...]) -> dict[str, Any]:
+    """Rows of the PRISMA 2020 table from a counts mapping (protocol or screening log)."""
+    if not prisma:
+        return {}
+    rows: list[tuple[str, int]] = []
+    for source, n in dict(prisma.get("identified") or {}).items():
+        rows.append((f"Records identified: {source}", int(n)))
+    for source, n in dict(prisma.get("identified_other_methods") or {}).items():
+        rows.append((f"Records identified by other methods: {source}", int(n)))
+    for key, label in PRISMA_LABELS:
+        if prisma.get(key) is not None:
+            rows.append((label, int(prisma[key])))
+    for reason, n in dict(prisma.get("reports_excluded") or {}).items():
+        rows.append((f"Reports excluded: {reason}", int(n)))
+    for key, label in (
+        ("studies_included", "Studies included in review"),
+        ("reports_included", "Reports of included studies"),
+    ):
+        if prisma.get(key) is not None:
+            rows.append((label, int(prisma[key])))
+    total = sum(int(n) for n in dict(prisma.get("identified") or {}).values())
+    return {
+        "rows": rows,
+        "mapping": mapping,
+        "identified_total": total,
+        "studies_included": prisma.get("studies_included"),
+    }
+
+
+def relevance_view(run: ReviewRun) -> dict[str, Any]:
+    timepoints = sorted({t for r in run.relevance for t in r.by_timepoint})
+    terms = ["long-term" if t >= run.long_term_from_months else "short-term" for t in timepoints]
+    rows = []
+    for r in run.relevance:
+        cells = []
+        for t in timepoints:
+            v = r.by_timepoint.get(t)
+            text = v if v else "–"
+            if r.detail.get(t):
+                text = f"{text} ({r.detail[t]})"
+            cells.append({"text": text, "css": v or ""})
+        rows.append({"label": r.label, "cells": cells})
+    return {"timepoints": timepoints, "terms": terms, "rows": rows}
+
+
+def appraisal_tables(run: ReviewRun) -> list[dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
+    for a in run.appraisals:
+        t = tables.setdefault(a.instrument, {"name": a.instrument_name, "rows": []})
+        score = "–"
+        if a.score is not None:
+            score = f"{a.score:g}" + (f"/{a.max_score:g}" if a.max_score else "")
+        t["rows"].append({"label": a.label, "score": score, "quality": a.quality, "note": a.note})
+    return list(tables.values())
+
+
+def key_findings(run: ReviewRun) -> list[str]:
+    lines = []
+    for a in run.analyses:
+        ref = f"{a.reference}, " if a.reference else ""
+        lines.append(
+            f"{a.title} ({ref}k = {a.fixed.k}): fixed effect {effect_text(a.fixed)}; "
+            f"random effects {effect_text(a.random)}, I² = {a.fixed.I2:.1f} %."
+        )
+    for a in run.analyses:
+        s = random_effects_statement(a)
+        if s:
+            lines.append(s)
+    return lines
+
+
+STATISTIC_LABELS = {
+    "estimate": "estimate",
+    "se": "standard error",
+    "ci_lower": "CI lower bound",
+    "ci_upper": "CI upper bound",
+    "statistic": "z",
+    "Q": "Q",
+    "Q_df": "Q df",
+    "Q_p": "p of Q",
+    "I2": "I² (%)",
+    "tau2": "tau²",
+    "tau": "tau",
+}
+
+
+def reproduction_view(run: ReviewRun) -> list[dict[str, str]]:
+    """The printed-versus-recomputed table."""
+    names = {a.id: a.reference or a.id for a in run.analyses}
+    rows = []
+    for r in run.reproduction:
+        if r.recomputed is None:
+            recomputed, agreement = "–", "not recomputed"
+        else:
+            recomputed = f"{r.recomputed:.{r.printed_decimals + 1}f}"
+            if r.agrees:
+                agreement = "agrees to the printed rounding"
+            elif r.agrees_to is not None:
+                agreement = f"agrees to {r.agrees_to} decimal{'s' if r.agrees_to != 1 else ''}"
+            else:
+                agreement = f"differs by {r.recomputed - r.printed:+.3g}"
+        rows.append(
+            {
+                "analysis": names.get(r.analysis, r.analysis),
+                "model": r.model,
+                "statistic": STATISTIC_LABELS.get(r.statistic, r.statistic),
+                "printed": r.printed_text,
+                "recomputed": recomputed,
+                "agreement": agreement,
+                "css": "positive" if r.agrees else "",
+            }
+        )
+    return rows

@@ -1,0 +1,115 @@
+"""Adapters from the evidence layer (appraisal, grading, certainty, relevance) to run rows.
+
+The evidence layer owns the rules; this module only calls them and keeps what the documents
+print, so the documents never depend on the evidence layer's internal types.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from evsynth.review.model import (
+    AnalysisRun,
+    AppraisalRow,
+    CertaintyRow,
+    EvidenceGrade,
+    RelevanceRow,
+)
+
+if TYPE_CHECKING:
+    from evsynth.evidence.project import ReviewProject
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def appraisal_rows(project: ReviewProject) -> tuple[AppraisalRow, ...]:
+    """Each study's score and class with each instrument (one row per study and instrument)."""
+    from evsynth.evidence.appraisal import appraise_project
+    from evsynth.evidence.instruments import load_instruments
+
+    instruments = load_instruments(project.instruments_dir)
+    labels = {s.study_id: s.label for s in project.studies}
+    rows = []
+    for a in appraise_project(project, instruments):
+        inst = instruments[a.instrument]
+        name = inst.name + (f" ({inst.version})" if inst.version else "")
+        quality = (
+            a.rating if not a.quality or a.quality == a.rating else f"{a.rating} ({a.quality})"
+        )
+        note = (
+            "total score as the paper reports it; item answers not published"
+            if a.from_total
+            else ""
+        )
+        if len(project.appraisals) and a.rater and "consensus" not in a.rater.lower():
+            note = (note + "; " if note else "") + f"rater: {a.rater}"
+        rows.append(
+            AppraisalRow(
+                study_id=a.study_id,
+                label=labels.get(a.study_id, a.study_id),
+                instrument=a.instrument,
+                instrument_name=name,
+                score=a.score,
+                max_score=a.max_score,
+                quality=quality,
+                note=note,
+            )
+        )
+    return tuple(rows)
+
+
+def evidence_grade(project: ReviewProject) -> EvidenceGrade:
+    """The level of the body of evidence by the protocol's grading approach.
+
+    Each included study enters with its design, the quality class of the instrument the
+    protocol names for its design, and its overall direction of result.
+    """
+    grading = _module("evsynth.evidence.grading")
+    if grading is None:
+        return EvidenceGrade("not graded", "", "The grading rules are not in this build.")
+    if hasattr(grading, "grade_project"):
+        result = grading.grade_project(project)
+    else:
+        from evsynth.evidence.appraisal import study_quality
+
+        quality = study_quality(project)
+        labels = {s.study_id: s.label for s in project.studies}
+        studies = [
+            grading.EvidenceStudy(
+                study=labels[s.study_id],
+                design=s.design,
+                quality=quality[s.study_id].quality,
+                result=s.result,
+            )
+            for s in project.studies
+            if s.study_id in quality and quality[s.study_id].quality is not None
+        ]
+        result = grading.grade_evidence(studies)
+    return EvidenceGrade(
+        level=str(result.level),
+        label=str(result.label),
+        rationale=str(result.rationale),
+        deciding_studies=tuple(result.deciding),
+    )
+
+
+def certainty_rows(
+    project: ReviewProject, analyses: Sequence[AnalysisRun]
+) -> tuple[CertaintyRow, ...]:
+    """GRADE summary-of-findings rows, one per analysis."""
+    return ()
+
+
+def relevance_rows(project: ReviewProject) -> tuple[RelevanceRow, ...]:
+    """Clinical relevance of each study at the protocol's time points."""
+    return ()
