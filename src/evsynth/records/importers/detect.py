@@ -35,7 +35,13 @@ def detect_format(data: bytes, path: str | Path) -> str:
         raise InputError(
             "old binary Excel (.xls) is not supported; save it as .xlsx or CSV", file=str(path)
         )
-    head = data[:65536].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("this is a binary file, not a text export", file=str(path))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = data[:65536].decode("utf-16", errors="replace")
+    else:
+        head = data[:65536].decode("utf-8", errors="replace")
+    head = head.lstrip("\ufeff \t\r\n")
     if head.startswith("<"):
         if re.search(r"<PubmedArticle(Set)?[\s>]|<PubmedBookArticle", head):
             return "pubmed_xml"

@@ -43,6 +43,8 @@ def parse_xml(data: bytes, file: str, problems: list[ImportProblem]) -> Any:
         ) from exc
     except defusedxml.DTDForbidden as exc:  # pragma: no cover - forbid_dtd is off
         raise InputError("refused: the XML has a DTD", file=file) from exc
+    except LookupError as exc:
+        raise InputError(f"the XML declares an unknown encoding ({exc})", file=file, row=1) from exc
     except StdET.ParseError as exc:
         line = exc.position[0] if exc.position else None
         problems.append(
@@ -53,6 +55,8 @@ def parse_xml(data: bytes, file: str, problems: list[ImportProblem]) -> Any:
     )
     try:
         root = etree.fromstring(data, parser)
+    except LookupError as exc:  # pragma: no cover - caught by the first parse
+        raise InputError(f"the XML declares an unknown encoding ({exc})", file=file, row=1) from exc
     except etree.XMLSyntaxError as exc:
         raise InputError(f"not readable as XML ({exc.msg})", file=file, row=exc.lineno) from exc
     if root is None:
