@@ -65,6 +65,10 @@ class OutcomeDefinition(_Frozen):
     primary: bool = False
     thresholds: tuple[Threshold, ...] = ()
     threshold_rule: Literal["any", "all"] = "any"
+    # How to read a precomputed single-group effect (yi) of this outcome when judging clinical
+    # relevance: "improvement_positive" (baseline minus follow-up for a lower-is-better scale),
+    # "improvement_negative", or None (precomputed effects are not used for relevance).
+    precomputed_change: Literal["improvement_positive", "improvement_negative"] | None = None
 
 
 class Duration(_Frozen):
