@@ -1,0 +1,141 @@
+"""Merges are reversible links stored in the project folder; nothing is ever deleted."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from evsynth.cli import cli
+from evsynth.errors import InputError
+from evsynth.records.dedup import find_duplicates
+from evsynth.records.dedup.links import apply_link, duplicate_groups, store_result, undo_link
+from evsynth.records.importers import import_file
+from evsynth.records.model import RecordSet
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _project(tmp_path: Path) -> RecordSet:
+    records = RecordSet()
+    for name in ("embase.ris", "pubmed.nbib", "scopus.csv"):
+        result = import_file(FIXTURES / name)
+        records = records.with_import(result.records, result.source)
+    records.save(tmp_path)
+    return records
+
+
+def test_records_sources_and_links_round_trip(tmp_path: Path) -> None:
+    records = _project(tmp_path)
+    loaded = RecordSet.load(tmp_path)
+    assert loaded.records == records.records
+    assert [(s.source, s.records) for s in loaded.sources] == [
+        ("Embase", 3),
+        ("PubMed", 2),
+        ("Scopus", 2),
+    ]
+    lines = (tmp_path / "records" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 7 and json.loads(lines[0])["authors"][1] == "Müller, Jérôme"
+
+
+def test_second_import_of_a_source_continues_the_numbering() -> None:
+    result = import_file(FIXTURES / "pubmed.nbib")
+    records = RecordSet().with_import(result.records, result.source)
+    records = records.with_import(result.records, result.source)
+    assert [r.id for r in records] == [
+        "pubmed-00001",
+        "pubmed-00002",
+        "pubmed-00003",
+        "pubmed-00004",
+    ]
+
+
+def test_merge_then_undo_keeps_every_row(tmp_path: Path) -> None:
+    records = _project(tmp_path)
+    result = find_duplicates(records.records)
+    # The Manchikanti 2009 trial is in all three exports; Veihelmann 2006 in Embase and PubMed.
+    assert sorted(sorted(g) for g in result.duplicate_groups) == [
+        ["embase-00001", "pubmed-00001", "scopus-00001"],
+        ["embase-00003", "pubmed-00002"],
+    ]
+    stored = store_result(records, result)
+    stored.save(tmp_path)
+    assert sorted(map(sorted, duplicate_groups(stored))) == sorted(
+        map(sorted, result.duplicate_groups)
+    )
+    target = next(k for k in stored.active_links() if "embase-00003" in (k.record_a, k.record_b))
+    undone = undo_link(stored, target.link_id, decided_by="Ana")
+    undone.save(tmp_path)
+    reloaded = RecordSet.load(tmp_path)
+    assert len(reloaded.records) == 7  # no record removed, ever
+    assert [g for g in duplicate_groups(reloaded) if "embase-00003" in g] == []
+    with (tmp_path / "records" / "links.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["link_id"] == target.link_id]
+    assert [(r["status"], r["decided_by"]) for r in rows] == [("undone", "auto"), ("undone", "Ana")]
+    # Running the deduplication again does not silently re-create what a person undid.
+    again = store_result(reloaded, find_duplicates(reloaded.records))
+    assert [g for g in duplicate_groups(again) if "embase-00003" in g] == []
+    # A person can still merge them again, as a new link with their name.
+    remerged = apply_link(again, "embase-00003", "pubmed-00002", decided_by="Ben")
+    assert remerged.active_links("duplicate")[-1].decided_by == "Ben"
+
+
+def test_link_errors_are_input_errors(tmp_path: Path) -> None:
+    records = _project(tmp_path)
+    with pytest.raises(InputError, match="no record with ID"):
+        apply_link(records, "embase-00001", "nope", decided_by="Ana")
+    with pytest.raises(InputError, match="link kind"):
+        apply_link(records, "embase-00001", "pubmed-00001", kind="twin", decided_by="Ana")
+    with pytest.raises(InputError, match="no active link"):
+        undo_link(records, "L999999", decided_by="Ana")
+
+
+def test_bad_links_file_names_the_row(tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "links.csv").write_text(
+        "link_id,kind,record_a,record_b,score,decided_by,status,created_at\n"
+        "L1,duplicate,a,b,0.9,auto,active,2026-01-01\n"
+        "L2,twin,a,c,0.9,auto,active,2026-01-01\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        RecordSet.load(tmp_path)
+    assert (info.value.row, info.value.column) == (3, "kind")
+
+
+def test_cli_import_and_dedup_project(tmp_path: Path) -> None:
+    runner = CliRunner()
+    files = [str(FIXTURES / n) for n in ("embase.ris", "pubmed.nbib")]
+    result = runner.invoke(cli, ["import", *files, "--project", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        cli, ["dedup", str(tmp_path), "--project", str(tmp_path), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["records"] == 5
+    assert report["duplicate_groups"] == [
+        ["embase-00001", "pubmed-00001"],
+        ["embase-00003", "pubmed-00002"],
+    ]
+    links = (tmp_path / "records" / "links.csv").read_text(encoding="utf-8").splitlines()
+    assert len(links) == 3
+
+
+def test_cli_dedup_of_an_export_file_with_its_own_ids() -> None:
+    result = CliRunner().invoke(cli, ["dedup", str(FIXTURES / "rayyan.csv"), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["records"] == 2
+
+
+def test_cli_bad_input_exit_2_and_no_partial_project(tmp_path: Path) -> None:
+    runner = CliRunner()
+    files = [str(FIXTURES / "embase.ris"), str(FIXTURES / "xxe.xml")]
+    result = runner.invoke(cli, ["import", *files, "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "xxe.xml: refused: the XML declares an entity ('xxe')" in result.output
+    assert not (tmp_path / "records").exists()

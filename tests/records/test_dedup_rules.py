@@ -1,0 +1,145 @@
+"""The decision rules on constructed pairs: what is merged, what is only linked, what is apart.
+
+Each case is one of the situations that the deduplication literature names (Rathbone et al. 2015;
+Bramer et al. 2016): the same article exported twice with typos, initials, an abbreviated journal
+or a missing DOI is a duplicate; a conference abstract and its article, an erratum, part 1 and
+part 2, or the same title in another year and journal are reports of one study, never merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from evsynth.records.dedup import find_duplicates
+from evsynth.records.dedup.normalise import author_key, journal_abbreviates, norm_title
+from evsynth.records.model import Record
+
+ARTICLE = Record(
+    id="a",
+    title="A randomized, controlled, double-blind trial of percutaneous epidural neurolysis in "
+    "post lumbar surgery syndrome",
+    authors=("Manchikanti, Laxmaiah", "Singh, Vijay", "Cash, Kimberly A."),
+    year=2009,
+    journal="Pain Physician",
+    volume="12",
+    issue="6",
+    pages="E341-E354",
+    doi="10.36076/ppj.2009/12/E341",
+)
+
+
+def _decision(a: Record, b: Record) -> str:
+    result = find_duplicates([a, b])
+    if result.duplicate_groups:
+        return "duplicate"
+    if result.uncertain_pairs:
+        return "uncertain"
+    if result.same_study_groups:
+        return "same_study"
+    return "distinct"
+
+
+def test_same_article_with_export_noise_is_merged() -> None:
+    noisy = replace(
+        ARTICLE,
+        id="b",
+        title="A Randomized Controlled Double Blind Trial of Percutaneous Epidural Neurolysis in "
+        "Post-Lumbar Surgery Syndrome.",
+        authors=("Manchikanti L", "Singh V", "Cash KA"),
+        journal="Pain Physician.",
+        pages="E341-54",
+        doi="",
+    )
+    assert _decision(ARTICLE, noisy) == "duplicate"
+
+
+def test_typo_in_title_and_abbreviated_journal_still_merge() -> None:
+    typo = replace(
+        ARTICLE,
+        id="b",
+        title=ARTICLE.title.replace("neurolysis", "neurolyis"),
+        journal="Pain Physicn",
+        doi="",
+    )
+    assert _decision(ARTICLE, typo) == "duplicate"
+
+
+def test_conference_abstract_and_its_article_are_one_study_not_duplicates() -> None:
+    abstract = replace(
+        ARTICLE,
+        id="b",
+        type="Conference Abstract",
+        journal="Pain Physician (Supplement: ASIPP Annual Meeting)",
+        volume="11",
+        issue="Suppl 1",
+        pages="S23",
+        year=2008,
+        doi="",
+    )
+    assert _decision(ARTICLE, abstract) == "same_study"
+
+
+def test_erratum_is_linked_not_merged() -> None:
+    erratum = replace(ARTICLE, id="b", title="Erratum: " + ARTICLE.title, pages="E600", doi="")
+    assert _decision(ARTICLE, erratum) == "same_study"
+
+
+def test_part_one_and_part_two_are_not_merged() -> None:
+    one = replace(ARTICLE, title="Epidural adhesiolysis outcomes. Part 1: design", doi="", pages="")
+    two = replace(one, id="b", title="Epidural adhesiolysis outcomes. Part 2: design")
+    assert _decision(one, two) != "duplicate"
+
+
+def test_different_dois_are_never_merged() -> None:
+    other = replace(ARTICLE, id="b", doi="10.36076/ppj.2010/13/1")
+    assert _decision(ARTICLE, other) == "same_study"
+
+
+def test_same_title_other_year_and_journal_is_one_study() -> None:
+    later = replace(ARTICLE, id="b", year=2012, journal="Spine", volume="37", pages="1", doi="")
+    assert _decision(ARTICLE, later) == "same_study"
+
+
+def test_unrelated_papers_are_distinct() -> None:
+    other = replace(
+        ARTICLE,
+        id="b",
+        title="Spinal cord stimulation for failed back surgery syndrome",
+        authors=("North, R. B.",),
+        doi="",
+        pages="E1",
+    )
+    assert _decision(ARTICLE, other) == "distinct"
+
+
+def test_a_record_without_title_is_only_offered_to_a_person() -> None:
+    bare = replace(ARTICLE, id="b", title="")
+    assert _decision(ARTICLE, bare) == "uncertain"
+
+
+def test_chaining_is_refused_across_a_same_study_pair() -> None:
+    # b merges with a (same DOI, title) and with c (same citation); a and c have different DOIs.
+    b = replace(ARTICLE, id="b", doi="")
+    c = replace(ARTICLE, id="c", doi="10.1000/other")
+    result = find_duplicates([ARTICLE, b, c])
+    groups = [set(g) for g in result.duplicate_groups]
+    assert not any({"a", "c"} <= g for g in groups)
+    assert len(result.uncertain_pairs) == 1
+
+
+def test_result_json_fields() -> None:
+    result = find_duplicates([ARTICLE, replace(ARTICLE, id="b", doi="")]).to_dict()
+    assert result["records"] == 2
+    assert result["duplicate_groups"] == [["a", "b"]]
+    assert result["uncertain_pairs"] == [] and result["same_study_groups"] == []
+
+
+def test_normalisation_helpers() -> None:
+    assert norm_title("[Impact of cognitive deficit on survival]. [Spanish]") == (
+        "impact of cognitive deficit on survival"
+    )
+    assert norm_title("Eculizumab for aHUS (vol 360, pg 542, 2009)") == "eculizumab for ahus"
+    assert author_key("Le, Quintrec M.") == author_key("Le Quintrec, M.") == ("quintrec", "m")
+    assert author_key("Grundström, K.") == ("grundstrom", "k")
+    assert journal_abbreviates("nat rev nephrol", "nature reviews nephrology")
+    assert not journal_abbreviates("nat rev cardiol", "nature reviews nephrology")
