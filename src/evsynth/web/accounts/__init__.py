@@ -1,0 +1,1 @@
+"""Accounts: login with throttling, sign-up by the site operator, logout."""

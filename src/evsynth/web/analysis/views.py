@@ -1,0 +1,185 @@
+"""Analyses with forest plots, the evidence grade, the PRISMA flow and the three documents.
+
+Every page computes from the current rows with ``evsynth.review.run.build_run``, the function
+behind ``evsynth review``, so the browser and the command line cannot disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+
+from evsynth.errors import InputError
+from evsynth.web.lib import project_run
+from evsynth.web.lib.access import Access, review_view, user_of
+from evsynth.web.lib.audit import record_event
+from evsynth.web.lib.jobs import Progress, start_job
+from evsynth.web.lib.pages import page
+from evsynth.web.reviews.models import Job, JobStatus
+
+
+def _svg_data_uri(fig: Any) -> str:
+    """A figure as an <img> data URI: SVG text in an image cannot run scripts in the page."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _run_or_error(access: Access) -> tuple[Any, str | None]:
+    try:
+        return project_run.build(access.review), None
+    except InputError as exc:
+        return None, str(exc)
+
+
+def _model(r: Any) -> dict[str, Any]:
+    from evsynth.stats.escalc import back_transform
+
+    row = {
+        "method": r.method,
+        "k": r.k,
+        "estimate": r.estimate,
+        "ci_lower": r.ci_lower,
+        "ci_upper": r.ci_upper,
+        "p_value": r.p_value,
+        "tau2": r.tau2,
+        "I2": r.I2,
+        "Q": r.Q,
+        "Q_p": r.Q_p,
+        "pi_lower": r.pi_lower,
+        "pi_upper": r.pi_upper,
+    }
+    back = [float(back_transform(r.measure, v)) for v in (r.estimate, r.ci_lower, r.ci_upper)]
+    if back != [r.estimate, r.ci_lower, r.ci_upper]:
+        row["reporting"] = back
+    return row
+
+
+@review_view("read")
+def analysis(request: HttpRequest, access: Access) -> HttpResponse:
+    from evsynth.report.figures.forest import forest_plot
+
+    run, error = _run_or_error(access)
+    analyses = []
+    for a in run.analyses if run is not None else ():
+        fig = forest_plot([a.fixed, a.random], title=a.title)
+        analyses.append(
+            {
+                "run": a,
+                "models": [_model(a.fixed), _model(a.random)],
+                "forest": _svg_data_uri(fig),
+                "warnings": sorted(set(a.fixed.warnings) | set(a.random.warnings)),
+            }
+        )
+    findings = [f.to_dict() for f in run.findings] if run is not None else []
+    return page(
+        request,
+        access,
+        "analysis/analysis.html",
+        {"analyses": analyses, "error": error, "findings": findings},
+    )
+
+
+@review_view("read")
+def grade(request: HttpRequest, access: Access) -> HttpResponse:
+    run, error = _run_or_error(access)
+    return page(request, access, "analysis/grade.html", {"run": run, "error": error})
+
+
+@review_view("read")
+def prisma(request: HttpRequest, access: Access) -> HttpResponse:
+    run, error = _run_or_error(access)
+    diagram = None
+    if run is not None and run.prisma_counts is not None:
+        try:
+            from evsynth.report.figures.prisma import prisma_diagram  # type: ignore[import-untyped]
+        except ImportError:
+            prisma_diagram = None
+        if prisma_diagram is not None:
+            diagram = _svg_data_uri(prisma_diagram(run.prisma_counts))
+    counts = run.prisma if run is not None else None
+    return page(
+        request,
+        access,
+        "analysis/prisma.html",
+        {"counts": counts, "diagram": diagram, "error": error},
+    )
+
+
+@review_view("read")
+def documents(request: HttpRequest, access: Access) -> HttpResponse:
+    review = access.review
+    if request.method == "POST":
+        job = Job.objects.create(review=review, kind="documents", created_by=user_of(request))
+
+        def work(job: Job, progress: Progress) -> dict[str, Any]:
+            progress(0, 3, "computing the analyses")
+            run = project_run.build(review)
+            progress(1, 3, "writing the documents")
+            data, names = _build_documents(run)
+            progress(2, 3, "packing")
+            Job.objects.filter(pk=job.pk).update(
+                output=data, output_name=f"{run.slug or 'review'}-documents.zip"
+            )
+            record_event(review, job.created_by, "documents.build", value={"files": names})
+            progress(3, 3, f"{len(names)} files")
+            return {"files": names}
+
+        started = start_job(job, work)
+        return redirect(f"{reverse('documents', args=[review.pk])}?job={started.pk}")
+    job_id = request.GET.get("job")
+    shown = Job.objects.filter(review=review, pk=job_id).defer("output").first() if job_id else None
+    latest = (
+        Job.objects.filter(review=review, kind="documents", status=JobStatus.DONE)
+        .defer("output")
+        .first()
+    )
+    return page(request, access, "analysis/documents.html", {"job": shown, "latest": latest})
+
+
+def _build_documents(run: Any) -> tuple[bytes, list[str]]:
+    """The documents of ``evsynth review`` (report, brief, plain-language summary) as a zip."""
+    try:
+        from evsynth.review import build_outputs  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise InputError("the document builder is not available in this build") from exc
+    with tempfile.TemporaryDirectory(prefix="evsynth-docs-") as tmp:
+        out = Path(tmp) / "out"
+        build_outputs(run, out)
+        buffer = io.BytesIO()
+        names = []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    name = path.relative_to(out).as_posix()
+                    archive.write(path, name)
+                    names.append(name)
+    return buffer.getvalue(), names
+
+
+@review_view("read")
+def document_file(request: HttpRequest, access: Access, job_id: int, name: str) -> HttpResponseBase:
+    """One file out of a documents job (report.html, the brief, the summary ...)."""
+    job = get_object_or_404(Job, pk=job_id, review=access.review, status=JobStatus.DONE)
+    if not job.output:
+        raise Http404("No documents")
+    with zipfile.ZipFile(io.BytesIO(bytes(job.output))) as archive:
+        if name not in archive.namelist():
+            raise Http404("No such document")
+        data = archive.read(name)
+    from django.http import FileResponse
+
+    # Served as a download, never inline: the documents are the team's, not part of this site.
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=Path(name).name)

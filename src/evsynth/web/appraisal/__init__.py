@@ -1,0 +1,1 @@
+"""Study tables, appraisal answers and extracted outcome data."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the web apps: configuration, permissions, audit, jobs."""

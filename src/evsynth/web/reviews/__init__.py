@@ -1,0 +1,1 @@
+"""Review projects, membership roles, the audit trail and background jobs."""

@@ -1,0 +1,1 @@
+"""Records, duplicate links, blinded dual screening, conflicts and full-text decisions."""

@@ -1,0 +1,223 @@
+"""The screening log of a review, built from the database for the records layer's rules.
+
+Every rule (what settles a record, what is a conflict, who may resolve it, which reasons are
+allowed, who sees which decision) is :class:`evsynth.records.screening.ScreeningLog`'s, the same
+object ``evsynth screen`` uses. This module only loads the rows it needs and stores what the log
+accepts, with an audit event in the same transaction.
+
+Blinding: a person sees another reviewer's decision on a record at a stage only once they have
+decided it themselves (the log's ``visible_decisions``), or once the record has its full set of
+decisions (then it is settled or a conflict, and the third person needs to see both). A record
+with one decision so far is visible to nobody but its reviewer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from evsynth.records.screening import Resolution as LogResolution
+from evsynth.records.screening import Retrieval, ScreeningDecision, ScreeningLog
+from evsynth.web.lib.audit import record_event
+from evsynth.web.reviews.models import Review
+from evsynth.web.screening.models import Decision, FullText, LinkRow, Record, Resolution
+
+
+def screening_settings(review: Review) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(review.protocol_yaml or "") or {}
+    except yaml.YAMLError:
+        return {}
+    section = data.get("screening") if isinstance(data, dict) else None
+    return section if isinstance(section, dict) else {}
+
+
+def screening_log(review: Review, record: Record | None = None) -> ScreeningLog:
+    """The review's screening log (only one record's rows when ``record`` is given)."""
+    settings = screening_settings(review)
+    decisions = Decision.objects.filter(review=review)
+    resolutions = Resolution.objects.filter(review=review)
+    retrievals = FullText.objects.filter(review=review)
+    if record is not None:
+        decisions = decisions.filter(record=record)
+        resolutions = resolutions.filter(record=record)
+        retrievals = retrievals.filter(record=record)
+    required = settings.get("reviewers_per_record", 2)
+    return ScreeningLog(
+        exclusion_reasons=tuple(str(r) for r in settings.get("exclusion_reasons") or ()),
+        required_reviewers=required if isinstance(required, int) and required > 0 else 2,
+        decisions=[
+            ScreeningDecision(*row)
+            for row in decisions.order_by("id").values_list(
+                "record__record_id",
+                "stage",
+                "reviewer_name",
+                "decision",
+                "reason",
+                "note",
+                "decided_at",
+            )
+        ],
+        resolutions=[
+            LogResolution(*row)
+            for row in resolutions.order_by("id").values_list(
+                "record__record_id", "stage", "resolver_name", "decision", "reason", "decided_at"
+            )
+        ],
+        retrievals=[
+            Retrieval(*row)
+            for row in retrievals.order_by("id").values_list(
+                "record__record_id", "sought", "retrieved"
+            )
+        ],
+    )
+
+
+def may_see_all(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> bool:
+    """Whether ``viewer`` may see every reviewer's decision on this record at this stage."""
+    standing = log.current(record_id, stage)
+    return viewer in standing or len(standing) >= log.required_reviewers
+
+
+def visible(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> tuple[Any, ...]:
+    unblind = may_see_all(log, record_id, stage, viewer)
+    return log.visible_decisions(record_id, stage, viewer, unblind=unblind)
+
+
+def duplicate_record_ids(review: Review) -> set[str]:
+    """Records linked as duplicates of another (``record_b`` of an active duplicate link)."""
+    latest: dict[str, dict[str, str]] = {}
+    for row in LinkRow.objects.filter(review=review).order_by("position"):
+        latest[str(row.row.get("link_id"))] = row.row
+    return {
+        str(r["record_b"])
+        for r in latest.values()
+        if r.get("kind") == "duplicate" and r.get("status") == "active"
+    }
+
+
+def screenable(review: Review, stage: str, log: ScreeningLog | None = None) -> list[Record]:
+    """Records that go through a stage: unique records; at full text, those included at stage 1."""
+    dups = duplicate_record_ids(review)
+    records = [r for r in Record.objects.filter(review=review) if r.record_id not in dups]
+    if stage == "title_abstract":
+        return records
+    log = log or screening_log(review)
+    passed = set(log.eligible_for_full_text())
+    return [r for r in records if r.record_id in passed]
+
+
+def next_record(review: Review, stage: str, viewer: str) -> Record | None:
+    """The next record this reviewer has not decided and that still needs decisions."""
+    log = screening_log(review)
+    for record in screenable(review, stage, log):
+        standing = log.current(record.record_id, stage)
+        if (
+            viewer not in standing
+            and len(standing) < log.required_reviewers
+            and log.resolution(record.record_id, stage) is None
+        ):
+            return record
+    return None
+
+
+def decide(
+    review: Review,
+    record: Record,
+    stage: str,
+    user: User,
+    decision: str,
+    *,
+    reason: str = "",
+    note: str = "",
+) -> Decision:
+    """Check a decision with the screening log, then append it and its audit event."""
+    name = user.get_username()
+    with transaction.atomic():
+        log = screening_log(review, record)
+        before = log.current(record.record_id, stage).get(name)
+        entry = log.decide(record.record_id, stage, name, decision, reason, note)
+        made = Decision.objects.create(
+            review=review,
+            record=record,
+            stage=stage,
+            reviewer=user,
+            reviewer_name=name,
+            decision=entry.decision,
+            reason=entry.reason,
+            note=entry.note,
+            decided_at=entry.decided_at,
+        )
+        record_event(
+            review,
+            user,
+            "screening.decide",
+            f"{record.record_id} {stage}",
+            previous=_value(before),
+            value={"decision": entry.decision, "reason": entry.reason, "note": entry.note},
+        )
+    return made
+
+
+def resolve(
+    review: Review,
+    record: Record,
+    stage: str,
+    user: User,
+    decision: str,
+    reason: str = "",
+) -> Resolution:
+    name = user.get_username()
+    with transaction.atomic():
+        log = screening_log(review, record)
+        before = log.resolution(record.record_id, stage)
+        entry = log.resolve(record.record_id, stage, name, decision, reason)
+        made = Resolution.objects.create(
+            review=review,
+            record=record,
+            stage=stage,
+            resolver=user,
+            resolver_name=name,
+            decision=entry.decision,
+            reason=entry.reason,
+            decided_at=entry.decided_at,
+        )
+        record_event(
+            review,
+            user,
+            "screening.resolve",
+            f"{record.record_id} {stage}",
+            previous={"decision": before.decision, "reason": before.reason} if before else None,
+            value={"decision": entry.decision, "reason": entry.reason},
+        )
+    return made
+
+
+def record_retrieval(
+    review: Review, record: Record, user: User, *, sought: bool, retrieved: bool | None
+) -> FullText:
+    with transaction.atomic():
+        log = screening_log(review, record)
+        before = log.retrieval(record.record_id)
+        entry = log.record_retrieval(record.record_id, sought=sought, retrieved=retrieved)
+        made = FullText.objects.create(
+            review=review, record=record, sought=entry.sought, retrieved=entry.retrieved
+        )
+        record_event(
+            review,
+            user,
+            "fulltext.retrieval",
+            record.record_id,
+            previous={"sought": before.sought, "retrieved": before.retrieved} if before else None,
+            value={"sought": entry.sought, "retrieved": entry.retrieved},
+        )
+    return made
+
+
+def _value(d: ScreeningDecision | None) -> dict[str, str] | None:
+    if d is None:
+        return None
+    return {"decision": d.decision, "reason": d.reason, "note": d.note}

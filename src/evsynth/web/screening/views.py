@@ -1,0 +1,368 @@
+"""Import, duplicates, blinded dual screening, the conflict queue and full-text retrieval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+
+from evsynth.errors import InputError
+from evsynth.web.lib.access import Access, review_view, user_of
+from evsynth.web.lib.audit import record_event
+from evsynth.web.lib.jobs import Progress, start_job
+from evsynth.web.lib.pages import page
+from evsynth.web.lib.records_bridge import import_upload
+from evsynth.web.reviews.models import Job
+from evsynth.web.screening import dedup, state
+from evsynth.web.screening.highlight import highlight, protocol_terms
+from evsynth.web.screening.models import (
+    DuplicateCandidate,
+    LinkRow,
+    Record,
+    Source,
+    Stage,
+    Verdict,
+)
+
+STAGES = {s.value: s.label for s in Stage}
+
+
+def _stage(stage: str) -> str:
+    if stage not in STAGES:
+        raise Http404("No such screening stage")
+    return stage
+
+
+# ------------------------------------------------------------------------------------ import
+
+
+@review_view("read")
+def records_import(request: HttpRequest, access: Access) -> HttpResponse:
+    review = access.review
+    if request.method == "POST":
+        upload = request.FILES.get("export")
+        if upload is None:
+            messages.error(request, "Choose a search export to import.")
+            return redirect("records-import", review.pk)
+        if upload.size is not None and upload.size > settings.EVSYNTH_MAX_UPLOAD_BYTES:
+            raise InputError(
+                f"the file is larger than {settings.EVSYNTH_MAX_UPLOAD_BYTES} bytes",
+                file=upload.name,
+            )
+        data = upload.read()
+        name = upload.name or "upload"
+        source = request.POST.get("source", "").strip() or None
+        job = Job.objects.create(review=review, kind="import", created_by=user_of(request))
+
+        def work(job: Job, progress: Progress) -> dict[str, Any]:
+            progress(0, 1, f"reading {name}")
+            result = import_upload(review, data, name, source)
+            record_event(review, job.created_by, "records.import", name, value=result)
+            progress(1, 1, f"{result['records']} records from {name}")
+            return result
+
+        started = start_job(job, work)
+        return redirect(f"{reverse('records-import', args=[review.pk])}?job={started.pk}")
+    job_id = request.GET.get("job")
+    shown = Job.objects.filter(review=review, pk=job_id).defer("output").first() if job_id else None
+    return page(
+        request,
+        access,
+        "screening/import.html",
+        {
+            "job": shown,
+            "records": Record.objects.filter(review=review).count(),
+            "sources": [s.row for s in Source.objects.filter(review=review)],
+            "max_mb": settings.EVSYNTH_MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------- duplicates
+
+
+@review_view("read")
+def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
+    review = access.review
+    user = user_of(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "run":
+            job = Job.objects.create(review=review, kind="dedup", created_by=user)
+
+            def work(job: Job, progress: Progress) -> dict[str, Any]:
+                result = dedup.run_dedup(review, job, progress)
+                record_event(review, job.created_by, "records.dedup", value=result)
+                return result
+
+            started = start_job(job, work)
+            return redirect(f"{reverse('dedup', args=[review.pk])}?job={started.pk}")
+        if action in ("same", "different"):
+            candidate = get_object_or_404(
+                DuplicateCandidate, pk=request.POST.get("candidate"), review=review, resolved=False
+            )
+            link = dedup.decide_pair(review, candidate, user.get_username(), action == "same")
+            record_event(
+                review,
+                user,
+                "records.duplicate",
+                f"{candidate.record_a} {candidate.record_b}",
+                value=link.to_row(),
+            )
+        elif action == "undo":
+            undone = dedup.undo_link(review, request.POST.get("link_id", ""), user.get_username())
+            if undone is not None:
+                record_event(
+                    review, user, "records.undo_link", undone.link_id, value=undone.to_row()
+                )
+        return redirect("dedup", review.pk)
+    job_id = request.GET.get("job")
+    shown = Job.objects.filter(review=review, pk=job_id).defer("output").first() if job_id else None
+    by_id = {r.record_id: r for r in Record.objects.filter(review=review)}
+    candidates = [
+        {"candidate": c, "a": by_id.get(c.record_a), "b": by_id.get(c.record_b)}
+        for c in DuplicateCandidate.objects.filter(review=review, resolved=False)[:50]
+    ]
+    latest: dict[str, dict[str, Any]] = {}
+    for row in LinkRow.objects.filter(review=review):
+        latest[str(row.row.get("link_id"))] = row.row
+    return page(
+        request,
+        access,
+        "screening/dedup.html",
+        {
+            "job": shown,
+            "candidates": candidates,
+            "links": [r for r in latest.values() if r.get("status") == "active"],
+        },
+    )
+
+
+# -------------------------------------------------------------------------------- screening
+
+
+def _record_view(record: Record, terms: list[str]) -> dict[str, Any]:
+    data = record.data
+    return {
+        "record": record,
+        "title": highlight(str(data.get("title") or ""), terms),
+        "abstract": highlight(str(data.get("abstract") or ""), terms),
+        "authors": "; ".join(data.get("authors") or []),
+        "year": data.get("year") or "",
+        "journal": data.get("journal") or "",
+        "keywords": ", ".join(data.get("keywords") or []),
+    }
+
+
+@review_view("write")
+def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
+    review = access.review
+    stage = _stage(stage)
+    viewer = user_of(request).get_username()
+    wanted = request.GET.get("record")
+    skip = request.GET.get("skip", "")
+    record: Record | None
+    if wanted:
+        record = get_object_or_404(Record, review=review, record_id=wanted)
+    else:
+        record = _next_unskipped(review, stage, viewer, skip.split(",") if skip else [])
+    terms = protocol_terms(review.protocol_yaml)
+    extra = [t for t in request.GET.get("terms", "").split(",") if t.strip()]
+    context: dict[str, Any] = {
+        "stage": stage,
+        "stage_label": STAGES[stage],
+        "terms": terms + extra,
+        "reasons": state.screening_settings(review).get("exclusion_reasons") or [],
+        "verdicts": Verdict.choices,
+    }
+    if record is not None:
+        log = state.screening_log(review, record)
+        context.update(_record_view(record, terms + extra))
+        context["mine"] = log.current(record.record_id, stage).get(viewer)
+        context["visible"] = [
+            d for d in state.visible(log, record.record_id, stage, viewer) if d.reviewer != viewer
+        ]
+        context["skip"] = ",".join([*(s for s in skip.split(",") if s), record.record_id])
+    return page(request, access, "screening/screen.html", context)
+
+
+def _next_unskipped(review: Any, stage: str, viewer: str, skipped: list[str]) -> Record | None:
+    log = state.screening_log(review)
+    fallback = None
+    for record in state.screenable(review, stage, log):
+        standing = log.current(record.record_id, stage)
+        if (
+            viewer in standing
+            or len(standing) >= log.required_reviewers
+            or log.resolution(record.record_id, stage) is not None
+        ):
+            continue
+        if record.record_id not in skipped:
+            return record
+        fallback = fallback or record
+    return fallback
+
+
+def _decide_from_post(request: HttpRequest, access: Access, stage: str) -> tuple[Record, Any]:
+    record = get_object_or_404(
+        Record, review=access.review, record_id=request.POST.get("record_id", "")
+    )
+    made = state.decide(
+        access.review,
+        record,
+        stage,
+        user_of(request),
+        request.POST.get("decision", ""),
+        reason=request.POST.get("reason", ""),
+        note=request.POST.get("note", ""),
+    )
+    return record, made
+
+
+@review_view("write")
+def decide(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
+    """The screening form's target: record the decision and go on to the next record."""
+    stage = _stage(stage)
+    if request.method != "POST":
+        return redirect("screen", access.review.pk, stage)
+    try:
+        _decide_from_post(request, access, stage)
+    except InputError as exc:
+        messages.error(request, str(exc))
+        url = reverse("screen", args=[access.review.pk, stage])
+        return redirect(f"{url}?record={request.POST.get('record_id', '')}")
+    return redirect("screen", access.review.pk, stage)
+
+
+@review_view("write")
+def decide_json(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
+    """JSON endpoint for a decision: ``{"ok": true, "next": record_id|null}``."""
+    stage = _stage(stage)
+    if request.method != "POST":
+        return JsonResponse({"error": "POST a decision"}, status=405)
+    try:
+        record, made = _decide_from_post(request, access, stage)
+    except InputError as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+    upcoming = state.next_record(access.review, stage, user_of(request).get_username())
+    return JsonResponse(
+        {
+            "ok": True,
+            "record_id": record.record_id,
+            "decision": made.decision,
+            "next": upcoming.record_id if upcoming else None,
+        }
+    )
+
+
+@review_view("read")
+def records_json(request: HttpRequest, access: Access) -> HttpResponse:
+    """Every record with the screening decisions the viewer may see (blinded as the pages are)."""
+    review = access.review
+    viewer = user_of(request).get_username()
+    log = state.screening_log(review)
+    dups = state.duplicate_record_ids(review)
+    out = []
+    for record in Record.objects.filter(review=review):
+        stages = {}
+        for stage in STAGES:
+            seen = state.visible(log, record.record_id, stage, viewer)
+            full = state.may_see_all(log, record.record_id, stage, viewer)
+            stages[stage] = {
+                "decisions": [
+                    {"reviewer": d.reviewer, "decision": d.decision, "reason": d.reason}
+                    for d in seen
+                ],
+                "outcome": log.outcome(record.record_id, stage).outcome if full else "blinded",
+            }
+        out.append(
+            {
+                "id": record.record_id,
+                "title": record.title,
+                "duplicate": record.record_id in dups,
+                "screening": stages,
+            }
+        )
+    return JsonResponse({"records": out})
+
+
+# -------------------------------------------------------------------------------- conflicts
+
+
+@review_view("read")
+def conflicts(request: HttpRequest, access: Access) -> HttpResponse:
+    review = access.review
+    if request.method == "POST":
+        stage = _stage(request.POST.get("stage", ""))
+        record = get_object_or_404(Record, review=review, record_id=request.POST.get("record_id"))
+        try:
+            state.resolve(
+                review,
+                record,
+                stage,
+                user_of(request),
+                request.POST.get("decision", ""),
+                request.POST.get("reason", ""),
+            )
+        except InputError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{record.record_id}: resolved.")
+        return redirect("conflicts", review.pk)
+    log = state.screening_log(review)
+    by_id = {r.record_id: r for r in Record.objects.filter(review=review)}
+    queue = [
+        {"conflict": c, "record": by_id.get(c.record_id)}
+        for stage in STAGES
+        for c in log.conflicts(stage)
+    ]
+    return page(
+        request,
+        access,
+        "screening/conflicts.html",
+        {
+            "queue": queue,
+            "reasons": state.screening_settings(review).get("exclusion_reasons") or [],
+        },
+    )
+
+
+# -------------------------------------------------------------------------------- full text
+
+
+@review_view("read")
+def fulltext(request: HttpRequest, access: Access) -> HttpResponse:
+    review = access.review
+    if request.method == "POST":
+        if not access.can_write:
+            raise PermissionDenied("Read-only members cannot change this review")
+        record = get_object_or_404(Record, review=review, record_id=request.POST.get("record_id"))
+        state.record_retrieval(
+            review,
+            record,
+            user_of(request),
+            sought=True,
+            retrieved=request.POST.get("retrieved") == "yes",
+        )
+        return redirect("fulltext", review.pk)
+    log = state.screening_log(review)
+    viewer = user_of(request).get_username()
+    rows = []
+    for record in state.screenable(review, "full_text", log):
+        retrieval = log.retrieval(record.record_id)
+        full = state.may_see_all(log, record.record_id, "full_text", viewer)
+        mine = log.current(record.record_id, "full_text").get(viewer)
+        rows.append(
+            {
+                "record": record,
+                "retrieval": retrieval,
+                "mine": mine,
+                "outcome": log.outcome(record.record_id, "full_text") if full else None,
+            }
+        )
+    return page(request, access, "screening/fulltext.html", {"rows": rows})
