@@ -159,8 +159,42 @@ def effect_axis(ax: Axes, measure: str, lo: float, hi: float) -> None:
         ax.set_xticklabels([f"{back(t):.2f}" for t in ticks])
 
 
+FIGURE_FORMATS = ("svg", "png", "pdf")
+
+
+def figure_format(path: str | Path) -> str:
+    """The format a figure file's suffix asks for, or an InputError naming the allowed ones."""
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in FIGURE_FORMATS:
+        raise InputError(
+            f"unsupported figure format '{target.suffix}'; expected .svg, .png or .pdf",
+            file=target,
+        )
+    return fmt
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """Render a figure in memory as SVG, PNG (300 dpi) or PDF."""
+    import matplotlib
+
+    buffer = io.BytesIO()
+    # No date and a fixed hash salt keep SVG output byte-for-byte reproducible; text stays text.
+    metadata: dict[str, str | None] = {"Date": None} if fmt == "svg" else {}
+    with matplotlib.rc_context({"svg.hashsalt": "evsynth", "svg.fonttype": "none"}):
+        fig.savefig(
+            buffer,
+            format=fmt,
+            dpi=PNG_DPI if fmt == "png" else "figure",
+            bbox_inches="tight",
+            pad_inches=0.05,
+            metadata=metadata,
+        )
+    return buffer.getvalue()
+
+
 def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Save a figure as SVG or PNG (300 dpi) or PDF, chosen by the file suffix.
+    """Save a figure as SVG, PNG (300 dpi) or PDF, chosen by the file suffix.
 
     The file is rendered in memory and written atomically, so a failure never leaves a
     partial file.
@@ -178,25 +212,6 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
         The path written.
     """
     target = Path(path)
-    fmt = target.suffix.lower().lstrip(".")
-    if fmt not in {"svg", "png", "pdf"}:
-        raise InputError(
-            f"unsupported figure format '{target.suffix}'; expected .svg, .png or .pdf",
-            file=target,
-        )
-    import matplotlib
-
-    buffer = io.BytesIO()
-    # No date and a fixed hash salt keep SVG output byte-for-byte reproducible.
-    metadata: dict[str, str | None] = {"Date": None} if fmt == "svg" else {}
-    with matplotlib.rc_context({"svg.hashsalt": "evsynth", "svg.fonttype": "none"}):
-        fig.savefig(
-            buffer,
-            format=fmt,
-            dpi=PNG_DPI if fmt == "png" else "figure",
-            bbox_inches="tight",
-            pad_inches=0.05,
-            metadata=metadata,
-        )
-    write_bytes_atomic(target, buffer.getvalue())
+    data = figure_bytes(fig, figure_format(target))
+    write_bytes_atomic(target, data)
     return target

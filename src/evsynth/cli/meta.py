@@ -1,0 +1,348 @@
+"""``evsynth meta``: pool the effect sizes of a CSV file, as metafor's ``escalc`` + ``rma``.
+
+Start-up is kept light on purpose: this module imports only click at load time; numpy, scipy
+and pandas are imported when the command runs, and matplotlib only when a plot is asked for.
+(A single analysis, process start included, must be no slower than ``Rscript`` with metafor.)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from evsynth.stats.bias import RegtestResult
+    from evsynth.stats.escalc import EffectSizes
+    from evsynth.stats.results import RMAResult
+
+#: Egger's test is reported only from this many studies on (Sterne et al. 2011).
+EGGER_MIN_K = 10
+
+
+@click.command(name="meta")
+@click.argument("data", type=click.Path(dir_okay=True, path_type=Path))
+@click.option(
+    "--measure",
+    default=None,
+    metavar="M",
+    help="metafor measure code (MD, SMD, MC, RR, OR, RD, PR, PLO, ZCOR, GEN, ...); "
+    "inferred from the columns when omitted.",
+)
+@click.option(
+    "--method",
+    default="REML",
+    show_default=True,
+    metavar="X",
+    help="FE, DL, HE, HS, SJ, ML, REML, EB, PM; MH or PETO for 2x2 tables.",
+)
+@click.option(
+    "--test",
+    type=click.Choice(["z", "knha"], case_sensitive=False),
+    default="z",
+    show_default=True,
+    help="z, or knha for the Knapp-Hartung adjustment.",
+)
+@click.option(
+    "--level", type=float, default=95.0, show_default=True, help="Confidence level (percent)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="json (the fields of DESIGN.md) or text (a methods-and-results paragraph).",
+)
+@click.option(
+    "--forest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a forest plot (.svg, .png at 300 dpi, or .pdf).",
+)
+@click.option(
+    "--funnel",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a contour-enhanced funnel plot (.svg, .png or .pdf).",
+)
+@click.option(
+    "--pre-post-r",
+    type=float,
+    default=None,
+    help="Pre-post correlation for MC/SMCC/SMCR when the file has no ri column.",
+)
+def meta(
+    data: Path,
+    measure: str | None,
+    method: str,
+    test: str,
+    level: float,
+    fmt: str,
+    forest: Path | None,
+    funnel: Path | None,
+    pre_post_r: float | None,
+) -> None:
+    """Pool the effect sizes in DATA.csv (columns named as metafor's escalc arguments)."""
+    from evsynth.report.figures._style import figure_format
+
+    # Check the plot file names before any work, so that a bad one leaves nothing behind.
+    plot_formats = {path: figure_format(path) for path in (forest, funnel) if path is not None}
+    res, egger, warnings = analyse(data, measure, method, test, level, pre_post_r)
+    payload = to_json(res, egger, warnings, data)
+    text = (
+        json.dumps(payload, indent=2, allow_nan=False)
+        if fmt.lower() == "json"
+        else to_text(res, egger, warnings, data)
+    )
+    if plot_formats:
+        _write_plots(res, forest, funnel, plot_formats)
+    click.echo(text)
+
+
+def analyse(
+    data: Path,
+    measure: str | None,
+    method: str,
+    test: str,
+    level: float,
+    pre_post_r: float | None = None,
+) -> tuple[RMAResult, RegtestResult | None, list[str]]:
+    """Read the table, fit the model, run Egger's test when k >= 10; collect the warnings."""
+    import numpy as np
+
+    from evsynth.dataio.effects import read_effect_table
+    from evsynth.stats.bias import regtest
+    from evsynth.stats.models import rma
+
+    # rma, rma_mh and rma_peto check method, test and level with messages naming what is allowed.
+    method_code = method.upper()
+    test = test.lower()
+    es, _table = read_effect_table(data, measure, pre_post_r=pre_post_r)
+    warnings: list[str] = []
+    keep = np.isfinite(es.yi) & np.isfinite(es.vi)
+    labels = es.labels()
+    if not keep.all():
+        dropped = [labels[i] for i in np.flatnonzero(~keep)]
+        warnings.append(
+            f"{len(dropped)} stud{'y' if len(dropped) == 1 else 'ies'} without an estimable "
+            f"effect size omitted: {', '.join(dropped)}."
+        )
+    if not keep.any():
+        from evsynth.errors import InputError
+
+        raise InputError("no study has an estimable effect size", file=str(data))
+    if method_code in {"MH", "PETO"}:
+        res = _binary_model(es, method_code, level, data)
+        if test == "knha":
+            warnings.append("The Knapp-Hartung adjustment does not apply to MH or Peto models.")
+    else:
+        ni = es.ni[keep] if es.ni is not None else None
+        res = rma(
+            es.yi[keep],
+            es.vi[keep],
+            method=method_code,
+            test=test,
+            level=level,
+            slab=[labels[i] for i in np.flatnonzero(keep)],
+            measure=es.measure,
+            ni=ni,
+        )
+    warnings = [*res.warnings, *warnings]
+    egger = None
+    if res.k >= EGGER_MIN_K:
+        egger = regtest(res)
+    elif res.k > 1:
+        warnings.append(
+            f"Publication bias was not assessed: with fewer than 10 studies (k = {res.k}) "
+            "funnel-plot asymmetry tests such as Egger's have low power (Sterne et al. 2011)."
+        )
+    return res, egger, warnings
+
+
+def _binary_model(es: EffectSizes, method: str, level: float, data: Path) -> RMAResult:
+    from evsynth.errors import InputError
+    from evsynth.stats.models import rma_mh, rma_peto
+
+    if es.ai is None or es.bi is None or es.ci is None or es.di is None:
+        raise InputError(
+            f"--method {method} needs 2x2 counts (columns ai bi ci di, or ai n1i ci n2i)",
+            file=str(data),
+        )
+    if method == "MH":
+        return rma_mh(es.ai, es.bi, es.ci, es.di, measure=es.measure, level=level, slab=es.slab)
+    if es.measure != "OR":
+        raise InputError(f"--method PETO pools odds ratios, not {es.measure}", file=str(data))
+    return rma_peto(es.ai, es.bi, es.ci, es.di, level=level, slab=es.slab)
+
+
+def to_json(
+    res: RMAResult, egger: RegtestResult | None, warnings: list[str], data: Path
+) -> dict[str, Any]:
+    """The JSON of ``evsynth meta``: the model's fields, Egger's test and the warnings."""
+    payload: dict[str, Any] = {"file": str(data)}
+    payload.update(res.to_dict())
+    payload["egger"] = egger.to_dict() if egger is not None else None
+    payload["warnings"] = warnings
+    return payload
+
+
+# ---------------------------------------------------------------------- text report
+def to_text(res: RMAResult, egger: RegtestResult | None, warnings: list[str], data: Path) -> str:
+    """A methods-and-results paragraph, a per-study table and the warnings."""
+    from evsynth.report.figures._style import back_transformer, measure_label
+
+    back = back_transformer(res.measure)
+    label = measure_label(res.measure).lower()
+    ratio = back is math.exp
+    lv = f"{res.level:g}%"
+    fixed = res.method in {"FE", "EE", "CE", "MH", "PETO"}
+
+    model = {
+        "MH": "a fixed-effect Mantel-Haenszel model",
+        "PETO": "Peto's one-step fixed-effect model",
+    }.get(res.method)
+    if model is None:
+        model = (
+            "a fixed-effect (inverse-variance) model"
+            if fixed
+            else f"a random-effects model with the {_ESTIMATORS.get(res.method, res.method)} "
+            "estimator of the between-study variance (tau²)"
+        )
+    test = (
+        f"Knapp-Hartung adjusted t tests ({res.k - 1} df)"
+        if res.test == "knha"
+        else "Wald-type z tests"
+    )
+    scale = " on the log scale" if ratio else ""
+    methods = (
+        f"Methods. {res.k} {'study was' if res.k == 1 else 'studies were'} analysed{scale} "
+        f"({res.measure}, {label}) with {model}, {test} and {lv} confidence intervals"
+        f"{'' if fixed else ', with a ' + lv + ' prediction interval'}. Data: {data.name}."
+    )
+
+    stat = "t" if res.test == "knha" else "z"
+    est = _fmt(back(res.estimate))
+    ci = f"{_fmt(back(res.ci_lower))} to {_fmt(back(res.ci_upper))}"
+    results = (
+        f"Results. Pooled {label}: {est} ({lv} CI {ci}; {stat} = {res.statistic:.2f}, "
+        f"{_p(res.p_value)})"
+    )
+    if ratio:
+        results += f"; log scale {res.estimate:.4f} (SE {res.se:.4f})"
+    else:
+        results += f"; SE {res.se:.4f}"
+    results += "."
+    if not fixed and math.isfinite(res.pi_lower):
+        results += (
+            f" {lv} prediction interval for the effect in a new study: "
+            f"{_fmt(back(res.pi_lower))} to {_fmt(back(res.pi_upper))}."
+        )
+    if res.k > 1:
+        het = (
+            f" Heterogeneity: Q = {res.Q:.2f} (df = {res.Q_df}, {_p(res.Q_p)}), "
+            f"I² = {res.I2:.1f}%{_ci(res.I2_ci, '%', 1)}"
+        )
+        if not fixed:
+            het += f", tau² = {_fmt(res.tau2)}{_ci(res.tau2_ci, '', None)}, tau = {_fmt(res.tau)}"
+        results += het + "."
+    if egger is not None:
+        results += (
+            f" Egger's regression test for funnel-plot asymmetry: "
+            f"{'t' if math.isfinite(egger.df) else 'z'} = {egger.statistic:.2f}, "
+            f"{_p(egger.p_value)}."
+        )
+
+    lines = [_wrap(methods), "", _wrap(results), ""]
+    lines.extend(_study_table(res, back))
+    if warnings:
+        lines.append("")
+        lines.append("Warnings:")
+        lines.extend(_wrap(f"- {w}", indent="  ") for w in warnings)
+    return "\n".join(lines)
+
+
+_ESTIMATORS = {
+    "DL": "DerSimonian-Laird",
+    "HE": "Hedges",
+    "HS": "Hunter-Schmidt",
+    "SJ": "Sidik-Jonkman",
+    "ML": "maximum-likelihood",
+    "REML": "restricted maximum-likelihood (REML)",
+    "EB": "empirical Bayes",
+    "PM": "Paule-Mandel",
+}
+
+
+def _study_table(res: RMAResult, back: Any) -> list[str]:
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1.0 - (1.0 - res.level / 100.0) / 2.0)
+    names = list(res.slab)
+    width = max([len(n) for n in names] + [5])
+    head = f"{'Study':<{width}}  {'Estimate':>9}  {f'{res.level:g}% CI':>21}  {'Weight':>7}"
+    out = [head, "-" * len(head)]
+    for name, y, v, w in zip(names, res.yi, res.vi, res.weights, strict=True):
+        s = math.sqrt(float(v))
+        ci = f"[{_fmt(back(y - z * s))}, {_fmt(back(y + z * s))}]"
+        out.append(f"{name:<{width}}  {_fmt(back(float(y))):>9}  {ci:>21}  {float(w):6.1f}%")
+    pooled = f"[{_fmt(back(res.ci_lower))}, {_fmt(back(res.ci_upper))}]"
+    out.append("-" * len(head))
+    out.append(f"{'Pooled':<{width}}  {_fmt(back(res.estimate)):>9}  {pooled:>21}  {100.0:6.1f}%")
+    return out
+
+
+def _fmt(x: float) -> str:
+    """Three decimals, or three significant figures for small values."""
+    if not math.isfinite(x):
+        return "NA"
+    if x == 0:
+        return "0"
+    return f"{x:.3f}" if abs(x) >= 0.1 else f"{x:.3g}"
+
+
+def _p(p: float) -> str:
+    if not math.isfinite(p):
+        return "p = NA"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _ci(interval: Any, unit: str, digits: int | None) -> str:
+    if interval is None:
+        return ""
+    lo, hi = float(interval.ci_lower), float(interval.ci_upper)
+    if digits is None:
+        return f" (CI {_fmt(lo)} to {_fmt(hi)})"
+    return f" (CI {lo:.{digits}f}{unit} to {hi:.{digits}f}{unit})"
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=92, subsequent_indent=indent, break_on_hyphens=False)
+
+
+# ---------------------------------------------------------------------- plots
+def _write_plots(
+    res: RMAResult, forest: Path | None, funnel: Path | None, formats: dict[Path, str]
+) -> None:
+    """Render every plot in memory first, then write them, so a failure leaves no file."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from evsynth.fileio import write_bytes_atomic
+    from evsynth.report.figures._style import figure_bytes
+    from evsynth.report.figures.forest import forest_plot
+    from evsynth.report.figures.funnel import funnel_plot
+
+    rendered: list[tuple[Path, bytes]] = []
+    if forest is not None:
+        rendered.append((forest, figure_bytes(forest_plot(res), formats[forest])))
+    if funnel is not None:
+        fig = funnel_plot(res, contours=(90.0, 95.0, 99.0))
+        rendered.append((funnel, figure_bytes(fig, formats[funnel])))
+    for path, payload in rendered:
+        write_bytes_atomic(path, payload)

@@ -1,0 +1,233 @@
+"""``evsynth meta``: the JSON contract, the text report, plots, and every kind of bad input.
+
+Numbers are checked against metafor 3.8.1 (reference/metafor/seed_figs.json: the seed review's
+Fig. 3A; bias_cases.json: dat.bcg). Tolerance 1e-5 relative for REML (metafor's iteration stops
+at a change of 1e-5 in tau^2) and 1e-8 for closed forms.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from evsynth.cli import cli
+from helpers import REFERENCE, ROOT
+
+SEED = json.loads((REFERENCE / "metafor" / "seed_figs.json").read_text())["figs"]
+BIAS = {
+    c["name"]: c
+    for c in json.loads((REFERENCE / "metafor" / "bias_cases.json").read_text())["cases"]
+}
+DESIGN_FIELDS = [
+    *("k", "estimate", "se", "ci_lower", "ci_upper", "statistic", "p_value", "tau2", "tau"),
+    *("I2", "H2", "Q", "Q_df", "Q_p", "pi_lower", "pi_upper", "measure", "method", "test"),
+]
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["meta", *args])
+
+
+def _csv(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _fig3a(tmp_path: Path) -> Path:
+    f = SEED["3A"]
+    rows = [f"{s},{y},{e}" for s, y, e in zip(f["study"], f["yi"], f["sei"], strict=True)]
+    return _csv(tmp_path / "fig3a.csv", "study,yi,sei", rows)
+
+
+def _bcg(tmp_path: Path) -> Path:
+    c = BIAS["bcg"]
+    rows = [
+        f"Trial {i + 1},{y!r},{v!r}" for i, (y, v) in enumerate(zip(c["yi"], c["vi"], strict=True))
+    ]
+    return _csv(tmp_path / "bcg.csv", "study,yi,vi", rows)
+
+
+def _json(result: Result) -> dict[str, Any]:
+    assert result.exit_code == 0, result.output
+    payload: dict[str, Any] = json.loads(result.stdout)
+    return payload
+
+
+def test_json_has_the_design_fields_and_metafor_values(tmp_path: Path) -> None:
+    out = _json(_run(str(_fig3a(tmp_path)), "--measure", "MD", "--format", "json"))
+    for name in [*DESIGN_FIELDS, "studies", "warnings"]:
+        assert name in out
+    ref = SEED["3A"]["REML"]
+    assert out["k"] == 5 and out["method"] == "REML" and out["test"] == "z"
+    assert out["measure"] == "MD"
+    assert out["estimate"] == pytest.approx(ref["estimate"], rel=1e-5)
+    assert out["se"] == pytest.approx(ref["se"], rel=1e-5)
+    assert out["ci_lower"] == pytest.approx(ref["ci_lb"], rel=1e-5)
+    assert out["tau2"] == pytest.approx(ref["tau2"], rel=1e-5)
+    assert out["I2"] == pytest.approx(ref["I2"], rel=1e-5)  # percent, as metafor
+    assert out["Q"] == pytest.approx(ref["QE"], rel=1e-10)
+    assert out["Q_df"] == 4
+    assert out["pi_lower"] == pytest.approx(ref["pi_lb"], rel=1e-5)
+    assert [s["study"] for s in out["studies"]] == SEED["3A"]["study"]
+    for study, w in zip(out["studies"], ref["weights"], strict=True):
+        assert set(study) >= {"yi", "vi", "weight"}
+        assert study["weight"] == pytest.approx(w, rel=1e-5)
+    assert out["egger"] is None  # k = 5 < 10
+    assert any("Publication bias was not assessed" in w for w in out["warnings"])
+
+
+def test_fixed_effect_and_knapp_hartung(tmp_path: Path) -> None:
+    data = str(_fig3a(tmp_path))
+    fe = _json(_run(data, "--method", "FE", "--format", "json"))
+    assert fe["estimate"] == pytest.approx(SEED["3A"]["FE"]["estimate"], rel=1e-10)
+    assert any("fixed-effect model was chosen" in w for w in fe["warnings"])
+    kh = _json(_run(data, "--method", "DL", "--test", "knha", "--format", "json"))
+    ref = SEED["3A"]["DL_knha"]
+    assert kh["test"] == "knha"
+    assert kh["ci_upper"] == pytest.approx(ref["ci_ub"], rel=1e-8)
+    assert kh["p_value"] == pytest.approx(ref["pval"], rel=1e-8)
+
+
+def test_egger_reported_from_ten_studies(tmp_path: Path) -> None:
+    out = _json(_run(str(_bcg(tmp_path)), "--measure", "RR", "--format", "json"))
+    ref = next(r for r in BIAS["bcg"]["regtest"] if r["method"] == "REML" and r["test"] == "z")
+    assert out["egger"]["statistic"] == pytest.approx(ref["zval"], rel=1e-5)
+    assert out["egger"]["p_value"] == pytest.approx(ref["pval"], rel=1e-5)
+    # ratio measures also carry back-transformed values (exp of the log risk ratio)
+    assert out["back_transformed"]["estimate"] == pytest.approx(
+        2.718281828459045 ** out["estimate"], rel=1e-12
+    )
+    text = " ".join(_run(str(_bcg(tmp_path)), "--measure", "RR").stdout.split())
+    assert "Egger's regression test for funnel-plot asymmetry: z = " in text
+
+
+def test_text_reads_like_methods_and_results(tmp_path: Path) -> None:
+    result = _run(str(_fig3a(tmp_path)), "--measure", "MD", "--format", "text")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert text.startswith("Methods. 5 studies were analysed (MD, mean difference) with a")
+    assert "restricted maximum-likelihood (REML) estimator" in text
+    assert (
+        "Results. Pooled mean difference: 2.630 (95% CI 1.505 to 3.755; z = 4.58, p < 0.001)"
+        in (text)
+    )
+    assert "95% prediction interval for the effect in a new study: -0.0992 to 5.359" in text
+    assert "I² = 98.8% (CI " in text and "tau² = 1.609 (CI " in text
+    assert "Moon 2017 4.600 [4.210, 4.990] 20.0%" in text
+    assert "Warnings: - Publication bias was not assessed" in text
+
+
+def test_plots_are_written(tmp_path: Path) -> None:
+    forest, funnel = tmp_path / "forest.svg", tmp_path / "funnel.png"
+    result = _run(str(_bcg(tmp_path)), "--forest", str(forest), "--funnel", str(funnel))
+    assert result.exit_code == 0, result.output
+    svg = forest.read_text(encoding="utf-8")
+    assert "Trial 13" in svg and "Random effects (REML)" in svg
+    assert funnel.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+BAD_INPUTS = [
+    (
+        "missing-column",
+        "study,yi\nA,1\nB,2\n",
+        [],
+        "bad.csv, row 1, column 'vi': measure GEN needs this column",
+    ),
+    (
+        "negative-sd",
+        "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,2,10,0,2,10\nB,1,-2,10,0,2,10\n",
+        [],
+        "bad.csv, row 3, column 'sd1i': negative standard deviation",
+    ),
+    (
+        "negative-variance",
+        "study,yi,vi\nA,1,0.1\nB,1,-0.1\n",
+        [],
+        "bad.csv, row 3, column 'vi': negative variance",
+    ),
+    (
+        "events-above-n",
+        "study,ai,n1i,ci,n2i\nA,3,10,2,10\nB,12,10,2,10\n",
+        ["--measure", "RR"],
+        "bad.csv, row 3, column 'ai': events exceed the group size n1i",
+    ),
+    (
+        "n-below-2",
+        "study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,1,2,10,0,2,10\nB,1,2,1,0,2,10\n",
+        [],
+        "bad.csv, row 3, column 'n1i': sample size below 2",
+    ),
+    (
+        "text-in-number-column",
+        "study,yi,vi\nA,1,0.1\nB,abc,0.1\n",
+        [],
+        "bad.csv, row 3, column 'yi': expected a number, found 'abc'",
+    ),
+    ("empty-file", "", [], "bad.csv: the file is empty"),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message"),
+    [pytest.param(c, o, m, id=name) for name, c, o, m in BAD_INPUTS],
+)
+def test_bad_input_exits_2_with_one_located_message_and_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, options: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.csv").write_text(content, encoding="utf-8")
+    result = _run("bad.csv", *options, "--forest", "forest.svg", "--format", "json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Error: {message}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_non_utf8_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.csv").write_bytes(b"study,yi,vi\nA\xe9,1,0.1\n")
+    result = _run("bad.csv", "--forest", "forest.svg")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: bad.csv, row 2: the file is not UTF-8 text (byte 0xe9); save it as CSV UTF-8"
+    ]
+    assert not (tmp_path / "forest.svg").exists()
+
+
+def test_bad_options_exit_2(tmp_path: Path) -> None:
+    data = str(_fig3a(tmp_path))
+    result = _run(data, "--method", "REMLL")
+    assert result.exit_code == 2
+    assert "Invalid method 'REMLL'; expected one of" in result.stderr
+    result = _run(data, "--forest", str(tmp_path / "forest.gif"))
+    assert result.exit_code == 2
+    assert "unsupported figure format '.gif'" in result.stderr
+    result = _run(str(tmp_path / "nowhere.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {tmp_path / 'nowhere.csv'}: no such file"
+    assert _run(data, "--level", "150").exit_code == 2
+    assert _run(data, "--test", "t").exit_code == 2
+
+
+def test_start_up_imports_no_plotting_library(tmp_path: Path) -> None:
+    """Without a plot, neither matplotlib nor the web stack is imported (start-up time)."""
+    data = _fig3a(tmp_path)
+    code = (
+        "import sys\n"
+        "from evsynth.cli import cli\n"
+        f"cli(['meta', {str(data)!r}, '--format', 'json'], standalone_mode=False)\n"
+        "heavy = ('matplotlib', 'django', 'sklearn')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert "LOADED []" in out.stdout
