@@ -18,14 +18,19 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 
+def _qr(X: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    sw = np.sqrt(w)
+    q, r = np.linalg.qr(sw[:, None] * X)
+    return sw, q, r
+
+
 def inv_xwx(X: FloatArray, w: FloatArray) -> FloatArray:
     """Return ``(X' W X)^-1`` through a QR decomposition of ``sqrt(W) X``.
 
     QR rather than a direct inverse keeps very unequal weights (ratios of 1e8 occur with rare
     events) from losing precision, as metafor does with ``qr.solve``.
     """
-    sw_x = np.sqrt(w)[:, None] * X
-    _q, r = np.linalg.qr(sw_x)
+    _sw, _q, r = _qr(X, w)
     r_inv = np.linalg.solve(r, np.eye(r.shape[0]))
     out: FloatArray = r_inv @ r_inv.T
     return out
@@ -33,24 +38,32 @@ def inv_xwx(X: FloatArray, w: FloatArray) -> FloatArray:
 
 def wls(X: FloatArray, y: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Weighted least squares coefficients and ``(X' W X)^-1``."""
-    vb = inv_xwx(X, w)
-    beta: FloatArray = vb @ (X.T @ (w * y))
+    sw, q, r = _qr(X, w)
+    beta: FloatArray = np.asarray(np.linalg.solve(r, q.T @ (sw * y)), dtype=np.float64)
+    r_inv = np.linalg.solve(r, np.eye(r.shape[0]))
+    vb: FloatArray = r_inv @ r_inv.T
     return beta, vb
 
 
 def p_matrix(X: FloatArray, w: FloatArray) -> FloatArray:
-    """The residual-forming matrix ``P = W - W X (X' W X)^-1 X' W``."""
-    vb = inv_xwx(X, w)
-    wx = w[:, None] * X
-    out: FloatArray = np.diag(w) - wx @ vb @ wx.T
+    """The residual-forming matrix ``P = W - W X (X' W X)^-1 X' W``.
+
+    Formed as ``W^1/2 (I - Q Q') W^1/2`` from the QR decomposition of ``W^1/2 X``, which avoids
+    the cancellation of the textbook formula when the moderators are nearly collinear with the
+    intercept or the weights are very unequal.
+    """
+    sw, q, _r = _qr(X, w)
+    m = np.eye(X.shape[0]) - q @ q.T
+    out: FloatArray = sw[:, None] * m * sw[None, :]
     return out
 
 
 def weighted_rss(X: FloatArray, y: FloatArray, w: FloatArray) -> float:
     """``y' P y``: the weighted residual sum of squares (Cochran's Q when ``w = 1/vi``)."""
-    beta, _vb = wls(X, y, w)
-    resid = y - X @ beta
-    return float(np.sum(w * resid**2))
+    sw, q, _r = _qr(X, w)
+    z = sw * y
+    resid = z - q @ (q.T @ z)
+    return float(resid @ resid)
 
 
 def has_full_rank(X: FloatArray, evtol: float = 1e-7) -> bool:

@@ -181,7 +181,9 @@ def _se_eb_pm(tau2: float, vi: FloatArray, k: int, p: int) -> float:
     return math.sqrt(2.0 * k**2 / (k - p) / float(np.sum(w)) ** 2)
 
 
-def _pm(y: FloatArray, vi: FloatArray, X: FloatArray, yi: FloatArray) -> Tau2Estimate:
+def _pm(
+    y: FloatArray, vi: FloatArray, X: FloatArray, yi: FloatArray, tol: float = R_TOL
+) -> Tau2Estimate:
     k, p = X.shape
     target = float(k - p)
     upper = tau2_max_default(yi)
@@ -196,9 +198,9 @@ def _pm(y: FloatArray, vi: FloatArray, X: FloatArray, yi: FloatArray) -> Tau2Est
         while excess(upper) > 0.0 and upper < 1e12:
             upper *= 10.0
         note = f"The Paule-Mandel search for tau^2 was widened to [0, {upper:g}]."
-        root, conv = brent_root(excess, 0.0, upper, tol=R_TOL, maxiter=MAXITER)
+        root, conv = brent_root(excess, 0.0, upper, tol=tol, maxiter=MAXITER)
         return Tau2Estimate(root, _se_eb_pm(root, vi, k, p), conv, 0, (note,))
-    root, conv = brent_root(excess, 0.0, upper, tol=R_TOL, maxiter=MAXITER)
+    root, conv = brent_root(excess, 0.0, upper, tol=tol, maxiter=MAXITER)
     return Tau2Estimate(max(0.0, root), _se_eb_pm(max(0.0, root), vi, k, p), conv, 0)
 
 
@@ -285,7 +287,8 @@ def _fallback_maximum(
     upper = tau2_max_default(yi)
     if method == "EB":
         # EB solves Q(tau2) * k/(k-p) = k, the same equation as Paule-Mandel up to a factor
-        est = _pm(y, vi, X, yi)
+        # no metafor steps to replay here, so solve to full precision
+        est = _pm(y, vi, X, yi, tol=1e-12)
         note = (
             f"Fisher scoring for the EB estimate did not converge in {MAXITER} iterations; "
             "tau^2 was found instead by root finding on its estimating equation."

@@ -1,0 +1,166 @@
+"""Argument checks, guardrail warnings, non-convergence fallback and the result's views."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from evsynth.errors import InputError
+from evsynth.stats.models import rma
+from evsynth.stats.results import JSON_FIELDS
+from helpers import REFERENCE
+
+# dat.bcg log risk ratios (metafor's escalc, measure RR)
+BCG = json.loads((REFERENCE / "metafor" / "rma_regression.json").read_text())
+YI, VI = np.array(BCG["yi"]), np.array(BCG["vi"])
+
+
+# ---------------------------------------------------------------- parameters checked on arrival
+def test_invalid_method_names_value_and_choices() -> None:
+    with pytest.raises(InputError) as err:
+        rma(YI, VI, method="REMLL")
+    assert str(err.value) == (
+        "column 'method': Invalid method 'REMLL'; expected one of FE, EE, CE, DL, HE, HS, SJ, ML, "
+        "REML, EB, PM"
+    )
+
+
+def test_invalid_test() -> None:
+    with pytest.raises(InputError, match="Invalid test 't2'; expected one of z, knha"):
+        rma(YI, VI, test="t2")
+
+
+@pytest.mark.parametrize("level", [0, 100, 120, -5, "high"])
+def test_invalid_level(level: object) -> None:
+    with pytest.raises(InputError, match="Invalid level"):
+        rma(YI, VI, level=level)  # type: ignore[arg-type]
+
+
+def test_level_as_proportion_means_percent() -> None:
+    assert rma(YI, VI, level=0.9).ci_lower == rma(YI, VI, level=90).ci_lower
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1])
+def test_non_positive_variance_rejected(bad: float) -> None:
+    vi = VI.copy()
+    vi[3] = bad
+    with pytest.raises(InputError, match="'vi' must be positive; study 4 has"):
+        rma(YI, vi)
+
+
+def test_lengths_must_match() -> None:
+    with pytest.raises(InputError, match="'yi' has 13 values but 'vi' has 12"):
+        rma(YI, VI[:-1])
+
+
+def test_missing_value_rejected() -> None:
+    yi = YI.copy()
+    yi[0] = np.nan
+    with pytest.raises(InputError, match="'yi' has a missing or non-finite value at position 1"):
+        rma(yi, VI)
+
+
+def test_text_rejected() -> None:
+    with pytest.raises(InputError, match="'yi' must contain numbers only"):
+        rma(["a", "b"], [1, 1])
+
+
+def test_needs_variances() -> None:
+    with pytest.raises(InputError, match="Give the sampling variances"):
+        rma(YI)
+
+
+def test_sei_is_the_square_root_of_vi() -> None:
+    assert rma(YI, sei=np.sqrt(VI)).estimate == pytest.approx(rma(YI, VI).estimate, rel=1e-14)
+
+
+def test_too_many_coefficients() -> None:
+    with pytest.raises(InputError, match="2 coefficient"):
+        rma(YI[:2], VI[:2], mods=[1.0, 2.0])
+
+
+def test_ee_and_ce_are_fe() -> None:
+    fe = rma(YI, VI, method="FE")
+    for name in ("EE", "CE", "fe"):
+        assert rma(YI, VI, method=name).estimate == fe.estimate
+
+
+# ---------------------------------------------------------------- guardrails
+def test_fixed_effect_with_high_i2_names_the_random_effects_estimate() -> None:
+    res = rma(YI, VI, method="FE", measure="RR")
+    re = rma(YI, VI, method="REML", measure="RR")
+    (msg,) = [w for w in res.warnings if "fixed-effect model was chosen" in w]
+    assert "I^2 = 92.1%" in msg  # metafor: I^2 = 92.12% for the FE fit of dat.bcg
+    # the REML pooled risk ratio of dat.bcg is exp(-0.7145) = 0.4894 (metafor)
+    assert f"{math.exp(re.estimate):.4g}" in msg
+
+
+def test_few_studies_without_knapp_hartung() -> None:
+    res = rma(YI[:4], VI[:4], method="REML")
+    assert any("Only 4 studies" in w and "knha" in w for w in res.warnings)
+    assert not any("Only 4 studies" in w for w in rma(YI[:4], VI[:4], test="knha").warnings)
+
+
+def test_single_study() -> None:
+    res = rma(YI[:1], VI[:1])
+    assert res.k == 1 and res.tau2 == 0.0 and res.estimate == YI[0]
+    assert any("Only one study" in w for w in res.warnings)
+
+
+def test_tau2_at_boundary() -> None:
+    y = np.array([0.50, 0.52, 0.49, 0.51, 0.50, 0.48])
+    v = np.array([0.10, 0.20, 0.15, 0.30, 0.12, 0.25])
+    res = rma(y, v, method="DL")
+    assert res.tau2 == 0.0
+    assert any("boundary 0" in w for w in res.warnings)
+
+
+NONCONV = json.loads((REFERENCE / "metafor" / "rma_nonconverge.json").read_text())
+
+
+@pytest.mark.parametrize("case", NONCONV["cases"], ids=[c["method"] for c in NONCONV["cases"]])
+def test_non_converging_fisher_scoring_falls_back(case: dict[str, object]) -> None:
+    # metafor 3.8.1 stops with an error on these data; its remedy (step 0.5, 10000 iterations,
+    # threshold 1e-10) converges. Our fallback maximises directly: 1e-6 relative to that.
+    assert "did not converge" in str(case["default_error"])
+    res = rma(NONCONV["yi"], NONCONV["vi"], method=str(case["method"]))
+    assert res.tau2 == pytest.approx(case["tau2"], rel=1e-6)
+    assert res.estimate == pytest.approx(case["estimate"], rel=1e-6)
+    assert any("did not converge in 100 iterations" in w for w in res.warnings)
+
+
+# ---------------------------------------------------------------- views of the result
+def test_to_dict_has_the_cli_contract_fields() -> None:
+    res = rma(YI, VI, measure="RR", slab=[f"Trial {i}" for i in range(13)])
+    d = res.to_dict()
+    for name in JSON_FIELDS:
+        assert name in d
+    assert d["studies"][0] == {
+        "study": "Trial 0",
+        "yi": YI[0],
+        "vi": VI[0],
+        "weight": pytest.approx(res.weights[0]),
+    }
+    assert sum(s["weight"] for s in d["studies"]) == pytest.approx(100.0)
+    assert d["back_transformed"]["estimate"] == pytest.approx(math.exp(res.estimate))
+    json.dumps(d, allow_nan=False)  # strictly valid JSON: NaN becomes null
+
+
+def test_to_dict_without_back_transform_for_md() -> None:
+    assert "back_transformed" not in rma(YI, VI, measure="MD").to_dict()
+
+
+def test_summary_reads_like_metafor() -> None:
+    text = rma(YI, VI, test="knha", measure="RR").summary()
+    assert "Random-Effects Model (k = 13; method: REML" in text
+    assert "Test for Heterogeneity: Q(df = 12) = 152.2330" in text  # metafor prints 152.2330
+    assert "tval" in text and "Knapp-Hartung" in text
+
+
+def test_to_frame_is_per_study() -> None:
+    frame = rma(YI, VI).to_frame()
+    assert list(frame.columns) == ["study", "yi", "vi", "sei", "ci_lower", "ci_upper", "weight"]
+    assert len(frame) == 13
