@@ -1,0 +1,223 @@
+"""Blinded dual screening, conflicts and their resolution, full-text reasons, the audit trail.
+
+Blinding must hold in every path: the screening page, the JSON endpoints, the audit page, the
+overview and the project export never show a reviewer another's decision on a record before both
+have decided it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from websupport import add_records
+
+from evsynth.web.reviews.models import AppendOnlyError, AuditEvent
+
+
+@pytest.fixture
+def screening(team: dict[str, Any], clients: dict[str, Client]) -> dict[str, Any]:
+    review = team["review"]
+    add_records(review, 4)
+    return {"review": review, "c": clients}
+
+
+def _decide(
+    client: Client,
+    review: Any,
+    record: str,
+    decision: str,
+    stage: str = "title_abstract",
+    **kw: str,
+) -> Any:
+    url = reverse("decide-json", args=[review.pk, stage])
+    return client.post(url, {"record_id": record, "decision": decision, **kw})
+
+
+def _json(client: Client, review: Any) -> dict[str, Any]:
+    records = client.get(reverse("records-json", args=[review.pk])).json()["records"]
+    return {r["id"]: r["screening"]["title_abstract"] for r in records}
+
+
+def _export_decisions(client: Client, review: Any) -> tuple[list[dict[str, str]], str]:
+    response = client.get(reverse("export", args=[review.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    rows: list[dict[str, str]] = []
+    if "screening/decisions.csv" in archive.namelist():
+        text = archive.read("screening/decisions.csv").decode()
+        rows = list(csv.DictReader(io.StringIO(text)))
+    return rows, response["X-Evsynth-Withheld-Decisions"]
+
+
+def test_blinding_holds_in_every_path(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    assert _decide(c["rob"], review, "pubmed-00001", "include").json()["ok"] is True
+
+    # rita has not decided: the screening page shows the record but nothing of rob's decision.
+    page = c["rita"].get(reverse("screen", args=[review.pk, "title_abstract"]))
+    html = page.content.decode()
+    assert 'data-record="pubmed-00001"' in html
+    assert 'data-testid="others"' not in html and "rob" not in html.split("<main>")[1]
+    # ... also when she asks for the record by name.
+    page = c["rita"].get(
+        reverse("screen", args=[review.pk, "title_abstract"]) + "?record=pubmed-00001"
+    )
+    assert 'data-testid="others"' not in page.content.decode()
+
+    # The JSON endpoint: rob sees his own decision; rita, the lead and read-only otto see none.
+    assert _json(c["rob"], review)["pubmed-00001"]["decisions"] == [
+        {"reviewer": "rob", "decision": "include", "reason": ""}
+    ]
+    for name in ("rita", "lena", "otto"):
+        seen = _json(c[name], review)["pubmed-00001"]
+        assert seen == {"decisions": [], "outcome": "blinded"}, name
+
+    # The audit page masks rob's decision for everyone else.
+    for name in ("rita", "lena", "otto"):
+        audit = c[name].get(reverse("audit", args=[review.pk])).content.decode()
+        assert "blinded until you have decided" in audit
+        assert "&#x27;decision&#x27;: &#x27;include&#x27;" not in audit
+    assert (
+        "&#x27;include&#x27;" in c["rob"].get(reverse("audit", args=[review.pk])).content.decode()
+    )
+
+    # The export withholds it (and says how many were withheld).
+    rows, withheld = _export_decisions(c["rita"], review)
+    assert rows == [] and withheld == "1"
+    rows, withheld = _export_decisions(c["rob"], review)
+    assert [r["reviewer"] for r in rows] == ["rob"] and withheld == "0"
+
+    # Once rita has decided, both see both decisions everywhere.
+    assert _decide(c["rita"], review, "pubmed-00001", "exclude").status_code == 200
+    both = [
+        {"reviewer": "rob", "decision": "include", "reason": ""},
+        {"reviewer": "rita", "decision": "exclude", "reason": ""},
+    ]
+    for name in ("rob", "rita", "lena", "otto"):
+        seen = _json(c[name], review)["pubmed-00001"]
+        assert sorted(seen["decisions"], key=str) == sorted(both, key=str), name
+        assert seen["outcome"] == "conflict"
+    page = c["rita"].get(
+        reverse("screen", args=[review.pk, "title_abstract"]) + "?record=pubmed-00001"
+    )
+    assert "rob: include" in page.content.decode()
+    rows, withheld = _export_decisions(c["otto"], review)
+    assert len(rows) == 2 and withheld == "0"
+
+
+def test_next_record_skips_own_and_complete_records(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    _decide(c["rob"], review, "pubmed-00001", "include")
+    _decide(c["rita"], review, "pubmed-00002", "include")
+    _decide(c["lena"], review, "pubmed-00002", "include")  # pubmed-00002 now has its two
+    response = _decide(c["rob"], review, "pubmed-00003", "exclude")
+    assert response.json()["next"] == "pubmed-00004"  # not 1 (own), not 2 (complete)
+    page = c["rita"].get(reverse("screen", args=[review.pk, "title_abstract"]))
+    assert 'data-record="pubmed-00001"' in page.content.decode()
+
+
+def test_keywords_are_highlighted_and_escaped(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    from evsynth.web.screening.models import Record
+
+    record = Record.objects.get(review=review, record_id="pubmed-00001")
+    record.data = {**record.data, "title": "<script>x</script> Epidural adhesiolysis works"}
+    record.save()
+    html = c["rob"].get(reverse("screen", args=[review.pk, "title_abstract"])).content.decode()
+    # The protocol's intervention words are marked; the record's markup is shown as text.
+    assert "<mark>adhesiolysis</mark>" in html and "<mark>Epidural</mark>" in html
+    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+    # Single-key shortcuts are on the page.
+    for key in "iemn":
+        assert f'data-key="{key}"' in html
+
+
+def test_conflict_is_resolved_by_a_third_person(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    _decide(c["rob"], review, "pubmed-00001", "include")
+    _decide(c["rita"], review, "pubmed-00001", "exclude")
+    page = c["lena"].get(reverse("conflicts", args=[review.pk])).content.decode()
+    assert page.count('data-testid="conflict"') == 1 and "disagreement" in page
+    url = reverse("conflicts", args=[review.pk])
+    data = {"record_id": "pubmed-00001", "stage": "title_abstract", "decision": "include"}
+    # One of the pair cannot settle it alone (the records layer's third-person rule).
+    c["rob"].post(url, data)
+    assert _json(c["lena"], review)["pubmed-00001"]["outcome"] == "conflict"
+    c["lena"].post(url, data)
+    assert _json(c["lena"], review)["pubmed-00001"]["outcome"] == "include"
+    assert 'data-testid="no-conflicts"' in c["lena"].get(url).content.decode()
+    event = AuditEvent.objects.filter(action="screening.resolve").get()
+    assert (event.username, event.target, event.previous) == (
+        "lena",
+        "pubmed-00001 title_abstract",
+        None,
+    )
+
+
+def test_full_text_needs_title_abstract_include_and_a_reason(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    # Not yet through the first stage: refused with the records layer's message.
+    response = _decide(c["rob"], review, "pubmed-00001", "include", stage="full_text")
+    assert response.status_code == 400
+    assert "has not passed title/abstract screening" in response.json()["error"]
+    _decide(c["rob"], review, "pubmed-00001", "include")
+    _decide(c["rita"], review, "pubmed-00001", "include")
+    fulltext = c["lena"].get(reverse("fulltext", args=[review.pk])).content.decode()
+    assert fulltext.count('data-testid="ft-row"') == 1
+    response = _decide(c["rob"], review, "pubmed-00001", "exclude", stage="full_text")
+    assert response.status_code == 400
+    assert "needs a reason" in response.json()["error"]
+    response = _decide(
+        c["rob"], review, "pubmed-00001", "exclude", stage="full_text", reason="wrong design"
+    )
+    assert response.json()["ok"] is True
+    c["rob"].post(
+        reverse("fulltext", args=[review.pk]), {"record_id": "pubmed-00001", "retrieved": "yes"}
+    )
+    rows = c["rob"].get(reverse("fulltext", args=[review.pk])).content.decode()
+    assert "exclude (wrong design)" in rows
+
+
+def test_audit_keeps_previous_value_and_is_append_only(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    _decide(c["rob"], review, "pubmed-00001", "include")
+    _decide(c["rob"], review, "pubmed-00001", "exclude", note="wrong population after all")
+    events = list(AuditEvent.objects.filter(action="screening.decide").order_by("id"))
+    assert [e.previous for e in events] == [
+        None,
+        {"decision": "include", "reason": "", "note": ""},
+    ]
+    assert events[1].value == {
+        "decision": "exclude",
+        "reason": "",
+        "note": "wrong population after all",
+    }
+    assert events[1].username == "rob" and events[1].at >= events[0].at
+    with pytest.raises(AppendOnlyError):
+        events[0].save()
+    with pytest.raises(AppendOnlyError):
+        events[0].delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=events[0].pk).update(action="tampered")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    if connection.vendor == "postgresql":
+        # The database itself refuses, even for SQL that goes around the model.
+        from django.db import DatabaseError, transaction
+
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE reviews_auditevent SET action = 'x'")
+    assert AuditEvent.objects.get(pk=events[0].pk).action == "screening.decide"
+
+
+def test_read_only_member_cannot_decide_through_json(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    assert _decide(c["otto"], review, "pubmed-00001", "include").status_code == 403
+    assert json.loads(c["otto"].get(reverse("records-json", args=[review.pk])).content)
