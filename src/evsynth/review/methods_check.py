@@ -160,28 +160,50 @@ def single_arm_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
 
 
 def few_studies_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
-    """Too few studies to estimate the between-study variance."""
-    hits = [a for a in analyses if a.fixed.k < FEW_STUDIES]
-    if not hits:
-        return []
-    smallest = min(a.fixed.k for a in hits)
-    return [
-        Finding(
-            code="few-studies",
-            severity="caution",
-            title=f"Few studies: as few as {smallest} in one pooled analysis",
-            detail=(
-                f"With fewer than {FEW_STUDIES} studies the between-study variance is estimated "
-                "very imprecisely, and with 2 studies a pooled estimate says little about the "
-                "range of true effects. The Hartung-Knapp adjustment (test='knha') gives more "
-                "honest intervals, or the studies can be described without pooling. Analyses: "
-                + "; ".join(f"{_name(a)} (k = {a.fixed.k})" for a in hits)
-                + "."
-            ),
-            analyses=tuple(a.id for a in hits),
-            guidance="Cochrane Handbook 6.4, 10.10.4.1; IntHout et al., BMC Med Res Methodol 2014",
+    """Too few studies to estimate the between-study variance (or to pool at all)."""
+    out = []
+    single = [a for a in analyses if a.fixed.k == 1]
+    if single:
+        out.append(
+            Finding(
+                code="single-study",
+                severity="caution",
+                title="One study per analysis: nothing is pooled",
+                detail=(
+                    "With one study the 'pooled' result is that study's own estimate; fixed and "
+                    "random effects coincide, heterogeneity cannot be assessed, and the result "
+                    "has not been replicated. Analyses: "
+                    + "; ".join(_name(a) for a in single)
+                    + "."
+                ),
+                analyses=tuple(a.id for a in single),
+                guidance="Cochrane Handbook 6.4, 10.10.4.1",
+            )
         )
-    ]
+    hits = [a for a in analyses if 1 < a.fixed.k < FEW_STUDIES]
+    if hits:
+        smallest = min(a.fixed.k for a in hits)
+        out.append(
+            Finding(
+                code="few-studies",
+                severity="caution",
+                title=f"Few studies: as few as {smallest} in one pooled analysis",
+                detail=(
+                    f"With fewer than {FEW_STUDIES} studies the between-study variance is "
+                    "estimated very imprecisely, and with 2 studies a pooled estimate says little "
+                    "about the range of true effects. The Hartung-Knapp adjustment (test='knha') "
+                    "gives more honest intervals, or the studies can be described without "
+                    "pooling. Analyses: "
+                    + "; ".join(f"{_name(a)} (k = {a.fixed.k})" for a in hits)
+                    + "."
+                ),
+                analyses=tuple(a.id for a in hits),
+                guidance=(
+                    "Cochrane Handbook 6.4, 10.10.4.1; IntHout et al., BMC Med Res Methodol 2014"
+                ),
+            )
+        )
+    return out
 
 
 def small_study_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
@@ -194,7 +216,10 @@ def small_study_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
         Finding(
             code="egger-not-applicable",
             severity="note",
-            title=f"Egger's test not applicable: at most {largest} studies per analysis",
+            title=(
+                f"Egger's test not applicable: at most {largest} "
+                f"stud{'y' if largest == 1 else 'ies'} per analysis"
+            ),
             detail=(
                 f"Tests for funnel-plot asymmetry need at least {EGGER_MIN_K} studies; with "
                 "fewer they have too little power to rule out small-study effects or "
@@ -229,7 +254,7 @@ def prediction_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
                 "interval of the mean does not: "
                 + "; ".join(
                     f"{_name(a)}: {a.random.level:g} % prediction interval "
-                    f"{a.random.pi_lower:.2f} to {a.random.pi_upper:.2f}"
+                    f"{fmt_ci(a.random.pi_lower, a.random.pi_upper)}"
                     for a in hits
                 )
                 + "."

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evsynth.fileio import write_text_atomic
-from evsynth.report.documents.views import random_effects_statement
+from evsynth.report.documents.views import printed_estimate, random_effects_statement
 from evsynth.review.model import ReviewRun
 
 
@@ -40,7 +40,7 @@ def results_dict(run: ReviewRun) -> dict[str, Any]:
     analyses = []
     statements = []
     for a in run.analyses:
-        statement = random_effects_statement(a)
+        statement = random_effects_statement(a, printed_estimate(run, a.id, a.fixed.method))
         if statement:
             statements.append(
                 {"analysis": a.id, "kind": "random-effects-changes-result", "text": statement}

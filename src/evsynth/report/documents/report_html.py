@@ -11,6 +11,7 @@ from evsynth.report.documents.views import (
     analysis_view,
     appraisal_tables,
     key_findings,
+    printed_estimate,
     prisma_view,
     relevance_view,
     reproduction_view,
@@ -73,7 +74,7 @@ def report_context(run: ReviewRun, figures: FigureSet) -> dict[str, Any]:
         {
             "label": s.label,
             "design": DESIGN_LABELS.get(s.design, s.design)
-            + (f": {s.design_detail}" if s.design_detail else ""),
+            + (f" ({s.design_detail})" if s.design_detail else ""),
             "participants": s.participants,
             "population": s.population or "–",
             "interventions": s.interventions or "–",
@@ -120,7 +121,12 @@ def report_context(run: ReviewRun, figures: FigureSet) -> dict[str, Any]:
         "figures": {"prisma": figures.prisma_svg},
         "studies": studies,
         "appraisal_tables": appraisal_tables(run),
-        "analyses": [analysis_view(a, figures.forest_svg.get(a.id)) for a in run.analyses],
+        "analyses": [
+            analysis_view(
+                a, figures.forest_svg.get(a.id), printed_estimate(run, a.id, a.fixed.method)
+            )
+            for a in run.analyses
+        ],
         "relevance": relevance_view(run),
         "sof": sof,
         "sof_level": run.analyses[0].random.level if run.analyses else 95.0,

@@ -94,12 +94,15 @@ class ModelRow:
 
 def model_row(r: RMAResult) -> ModelRow:
     d = digits_for(r.measure)
+    label = model_label(r)
+    if r.k == 1 and r.method not in ("FE", "MH", "PETO", "EE", "CE"):
+        label += ": one study, same as fixed effect"
     est, lo, hi, plo, phi = reporting_scale(
         r.measure, (r.estimate, r.ci_lower, r.ci_upper, r.pi_lower, r.pi_upper)
     )
     fixed = r.method in ("FE", "MH", "PETO", "EE", "CE")
     return ModelRow(
-        label=model_label(r),
+        label=label,
         estimate=fmt_num(est, d),
         ci=fmt_ci(lo, hi, d),
         p=fmt_p(r.p_value),
@@ -110,15 +113,27 @@ def model_row(r: RMAResult) -> ModelRow:
     )
 
 
-def random_effects_statement(a: AnalysisRun) -> str | None:
-    """The plain statement the report must make when random effects changes a result."""
+def printed_estimate(run: ReviewRun, analysis_id: str, model: str) -> str | None:
+    """The pooled estimate a source publication printed for this analysis and model, if any."""
+    for r in run.reproduction:
+        if r.analysis == analysis_id and r.model == model and r.statistic == "estimate":
+            return r.printed_text
+    return None
+
+
+def random_effects_statement(a: AnalysisRun, printed: str | None = None) -> str | None:
+    """The plain statement the report must make when random effects changes a result.
+
+    ``printed`` is the fixed-effect estimate as the source publication printed it.
+    """
     if not a.changes_result:
         return None
     ref = f" ({a.reference})" if a.reference else ""
+    source = f"; the source prints {printed}" if printed else ""
     return (
         f"Random effects changes this result{ref}: {effect_text(a.random)} with random effects "
         f"({a.random.method}, tau² = {a.random.tau2:.3f}, I² = {a.random.I2:.1f} %) against "
-        f"{effect_text(a.fixed)} with the fixed-effect model."
+        f"{effect_text(a.fixed)} with the fixed-effect model{source}."
     )
 
 
@@ -149,7 +164,7 @@ def _z(level: float) -> float:
     return float(stats.norm.ppf(1 - (1 - level / 100) / 2))
 
 
-def analysis_view(a: AnalysisRun, figure: str | None) -> dict[str, Any]:
+def analysis_view(a: AnalysisRun, figure: str | None, printed: str | None = None) -> dict[str, Any]:
     return {
         "id": a.id,
         "title": a.title,
@@ -166,7 +181,7 @@ def analysis_view(a: AnalysisRun, figure: str | None) -> dict[str, Any]:
         "level": a.fixed.level,
         "figure": figure,
         "models": [model_row(a.fixed), model_row(a.random)],
-        "statement": random_effects_statement(a),
+        "statement": random_effects_statement(a, printed),
         "study_rows": study_rows(a),
     }
 
@@ -236,7 +251,7 @@ def key_findings(run: ReviewRun) -> list[str]:
             f"random effects {effect_text(a.random)}, I² = {a.fixed.I2:.1f} %."
         )
     for a in run.analyses:
-        s = random_effects_statement(a)
+        s = random_effects_statement(a, printed_estimate(run, a.id, a.fixed.method))
         if s:
             lines.append(s)
     return lines
