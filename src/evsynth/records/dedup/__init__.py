@@ -118,7 +118,7 @@ def find_duplicates(
     if progress is not None and total == 0:
         progress(0, 0)
     auto = sorted((p for p in scored if p[2].decision == DUPLICATE), key=lambda p: -p[2].score)
-    cannot = {(i, j) for i, j, s in scored if s.decision == SAME_STUDY}
+    cannot = {(i, j) for i, j, s in scored if s.decision == SAME_STUDY and s.conflict}
     groups, refused = components(len(records), [(i, j) for i, j, _ in auto], cannot)
     refused_set = set(refused)
     if refused_set:
@@ -127,8 +127,9 @@ def find_duplicates(
     uncertain.sort(key=lambda s: -s.score)
     study_links = [(i, j) for i, j, s in scored if s.decision in (SAME_STUDY, DUPLICATE)]
     study_groups, _ = components(len(records), study_links)
-    dup_sets = [set(g) for g in groups]
-    same_study = [g for g in study_groups if not any(set(g) <= d for d in dup_sets)]
+    # A same-study group that is one duplicate group and nothing more says nothing new.
+    group_of = {i: n for n, g in enumerate(groups) for i in g}
+    same_study = [g for g in study_groups if len({group_of.get(i, -1 - i) for i in g}) > 1]
     return DedupResult(
         records=len(records),
         candidates=total,

@@ -43,6 +43,9 @@ class PairScore:
     score: float
     decision: str
     reasons: tuple[str, ...]
+    #: The two are certainly different records (different identifiers, years two or more apart,
+    #: other pages, a notice, another part): no group may ever contain both.
+    conflict: bool = False
 
     def explain(self) -> str:
         return f"{self.a} ~ {self.b}: {self.decision} ({self.score:.3f}; {', '.join(self.reasons)})"
@@ -154,11 +157,18 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
             hard.append("different authors")
 
     same_year = x.year is not None and x.year == y.year
+    near_year = same_year
     if x.year is not None and y.year is not None:
         if same_year:
             support += 1
-        elif abs(x.year - y.year) == 1 and (same_doi or same_pmid):
-            reasons.append("year off by one (e-pub vs print)")
+        elif abs(x.year - y.year) == 1:
+            # E-pub year in one database, print year in another: only the citation or an
+            # identifier can say which; without them it separates two reports.
+            near_year = True
+            if same_doi or same_pmid:
+                reasons.append("year off by one (e-pub vs print)")
+            else:
+                soft.append(f"years {x.year}/{y.year}")
         else:
             hard.append(f"years {x.year}/{y.year}")
 
@@ -178,9 +188,9 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
         else:
             hard.append("different pages")
     # Year, volume and first page together identify one article in one journal (the citation).
-    citation = same_year and same_volume and same_page
+    citation = near_year and same_volume and same_page
     if citation:
-        reasons.append("same year, volume and first page")
+        reasons.append("same volume and first page")
 
     jsim = journal_agreement(x, y)
     if jsim is not None:
@@ -200,6 +210,7 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
     if x.is_abstract != y.is_abstract:
         soft.append("conference abstract vs article")
 
+    conflict = bool(hard)
     # Without the citation to tie them, noisy-field contradictions count as real ones.
     if not citation:
         hard.extend(soft)
@@ -210,18 +221,20 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
     if not x.title or not y.title:
         # Without a title, only an identifier can carry a merge, and only for a person to confirm.
         decision = UNCERTAIN if ident or support >= 4 else DISTINCT
-        return PairScore(x.id, y.id, score, decision, tuple(reasons))
+        return PairScore(x.id, y.id, score, decision, tuple(reasons), conflict)
     related = tsim >= TITLE_CLOSE and (asim is None or asim >= 0.5)
     if hard:
         decision = SAME_STUDY if related else DISTINCT
     elif tsim >= TITLE_SAME and support >= 2:
         decision = DUPLICATE
-    elif ident and tsim >= 0.8:
+    elif ident and (tsim >= 0.8 or title_contained(x, y)):
         decision = DUPLICATE  # translated or re-punctuated title with the same identifier
     elif citation and authors_ok and asim is not None and (tsim >= 0.8 or title_contained(x, y)):
         decision = DUPLICATE  # subtitle dropped or heading added; the citation is the same
+    elif citation and asim is None and tsim >= 0.9 and jsim is not None and jsim >= 0.9:
+        decision = DUPLICATE  # authors missing from one export; title, journal and citation agree
     elif tsim >= TITLE_CLOSE or (title_contained(x, y) and authors_ok):
         decision = UNCERTAIN
     else:
         decision = DISTINCT
-    return PairScore(x.id, y.id, score, decision, tuple(reasons))
+    return PairScore(x.id, y.id, score, decision, tuple(reasons), conflict)
