@@ -96,3 +96,18 @@ def test_bad_result_and_duplicate_study(tmp_path: Path) -> None:
     f.write_text("study,design,quality\nA,rct,high\nA,rct,high\n")
     code, out = run(str(f))
     assert code == 2 and "row 3, column 'study'" in out and "first on line 2" in out
+
+
+def test_project_study_without_appraisal_exits_2(tmp_path: Path) -> None:
+    import shutil
+
+    d = tmp_path / "proj"
+    shutil.copytree(example_path("adhesiolysis-disc-herniation"), d)
+    lines = (d / "appraisals.csv").read_text().splitlines()
+    (d / "appraisals.csv").write_text("\n".join(x for x in lines if not x.startswith("park2018")))
+    code, out = run(str(d))
+    assert code == 2
+    assert (
+        "studies.csv, row 6, column 'study_id': study park2018 has no appraisal with ipm-qrbnr"
+        in out
+    )

@@ -5,6 +5,8 @@ own evidence gives Level II, as the paper concludes."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evsynth.evidence.grading import EvidenceStudy, GradingRules, grade_evidence
 
@@ -134,3 +136,28 @@ def test_missing_direction_is_counted_as_supporting_and_said() -> None:
     g = grade_evidence([rct("A", "high", None)])
     assert g.level == "II"
     assert any("counted as supporting" in n for n in g.notes)
+
+
+_ORDER = ["I", "II", "III", "IV", "V"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["rct", "nonrandomized"]), st.sampled_from(["high", "moderate", "low"])
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["rct", "nonrandomized"]),
+    st.sampled_from(["high", "moderate", "low"]),
+    st.sampled_from(["effectiveness", "other"]),
+)
+def test_adding_a_supporting_study_never_lowers_the_level(
+    base: list[tuple[str, str]], design: str, quality: str, question: str
+) -> None:
+    studies = [EvidenceStudy(f"s{i}", d, q, "positive") for i, (d, q) in enumerate(base)]  # type: ignore[arg-type]
+    before = grade_evidence(studies, question=question)  # type: ignore[arg-type]
+    extra = EvidenceStudy("new", design, quality, "positive")  # type: ignore[arg-type]
+    after = grade_evidence([*studies, extra], question=question)  # type: ignore[arg-type]
+    assert _ORDER.index(after.level) <= _ORDER.index(before.level)
