@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from evsynth.records.model import Record
 
@@ -58,6 +58,19 @@ _SYLLABLE_TEXT = "ka ri mo ta se lin ver han sch ber gu ye wa zo pol ni che ro d
 _SYLLABLES = _SYLLABLE_TEXT.split()
 
 
+@dataclass(frozen=True)
+class _Work:
+    title: str
+    authors: tuple[tuple[str, str], ...]
+    year: int
+    journal: tuple[str, str]
+    volume: int
+    issue: int
+    pages: tuple[int, int]
+    doi: str
+    pmid: str
+
+
 def _family(rng: random.Random) -> str:
     name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
     return name.capitalize()
@@ -96,8 +109,8 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + rng.choice(string.ascii_lowercase) + text[i:]
 
 
-def _export(rng: random.Random, work: dict[str, object], rid: str, source: str) -> Record:
-    title = str(work["title"])
+def _export(rng: random.Random, work: _Work, rid: str, source: str) -> Record:
+    title = work.title
     if ": " in title and rng.random() < 0.1:
         title = title.split(": ")[0]  # subtitle dropped by one database
     if rng.random() < 0.03:
@@ -113,21 +126,21 @@ def _export(rng: random.Random, work: dict[str, object], rid: str, source: str) 
         title = _typo(rng, title)
     if rng.random() < 0.1:
         title = title.replace(" ", " - ", 1).replace(",", "")
-    authors: Sequence[tuple[str, str]] = work["authors"]  # type: ignore[assignment]
+    authors = work.authors
     if rng.random() < 0.5:
         names = tuple(f"{f}, {g[0]}." for f, g in authors)
     else:
         names = tuple(f"{f}, {g}" for f, g in authors)
     if rng.random() < 0.1 and len(names) > 3:
         names = names[:3]  # "et al." exports
-    journal_full, journal_abbrev = work["journal"]  # type: ignore[misc]
+    journal_full, journal_abbrev = work.journal
     journal = journal_abbrev if rng.random() < 0.4 else journal_full
-    first, last = work["pages"]  # type: ignore[misc]
+    first, last = work.pages
     pages = f"{first}-{last}"
     if rng.random() < 0.3 and len(str(last)) == len(str(first)):
         pages = f"{first}-{str(last)[-2:]}"
-    doi = str(work["doi"]) if work["doi"] and rng.random() < 0.6 else ""
-    year = int(work["year"])  # type: ignore[call-overload]
+    doi = work.doi if work.doi and rng.random() < 0.6 else ""
+    year = work.year
     if doi and rng.random() < 0.05:
         year += 1  # the print year where another database has the e-pub year
     return Record(
@@ -137,11 +150,11 @@ def _export(rng: random.Random, work: dict[str, object], rid: str, source: str) 
         authors=names if rng.random() < 0.98 else (),
         year=year,
         journal=journal,
-        volume=str(work["volume"]),
-        issue=str(work["issue"]) if rng.random() < 0.9 else "",
+        volume=str(work.volume),
+        issue=str(work.issue) if rng.random() < 0.9 else "",
         pages=pages if rng.random() < 0.95 else "",
         doi=doi,
-        pmid=str(work["pmid"]) if work["pmid"] and rng.random() < 0.7 else "",
+        pmid=work.pmid if work.pmid and rng.random() < 0.7 else "",
     )
 
 
@@ -159,17 +172,17 @@ def generate(n: int, seed: int = 2015) -> tuple[list[Record], list[list[str]]]:
     while len(records) < n:
         w += 1
         first = rng.randint(1, 2000)
-        work: dict[str, object] = {
-            "title": _title(rng),
-            "authors": [(_family(rng), _given(rng)) for _ in range(rng.randint(1, 8))],
-            "year": rng.randint(1995, 2024),
-            "journal": rng.choice(_JOURNALS),
-            "volume": rng.randint(1, 60),
-            "issue": rng.randint(1, 12),
-            "pages": (first, first + rng.randint(0, 15)),
-            "doi": f"10.{rng.randint(1000, 9999)}/w{w}" if rng.random() < 0.8 else "",
-            "pmid": str(10_000_000 + w) if rng.random() < 0.7 else "",
-        }
+        work = _Work(
+            title=_title(rng),
+            authors=tuple((_family(rng), _given(rng)) for _ in range(rng.randint(1, 8))),
+            year=rng.randint(1995, 2024),
+            journal=rng.choice(_JOURNALS),
+            volume=rng.randint(1, 60),
+            issue=rng.randint(1, 12),
+            pages=(first, first + rng.randint(0, 15)),
+            doi=f"10.{rng.randint(1000, 9999)}/w{w}" if rng.random() < 0.8 else "",
+            pmid=str(10_000_000 + w) if rng.random() < 0.7 else "",
+        )
         copies = 1 if rng.random() < 0.7 else rng.randint(2, 4)
         ids = []
         for c in range(min(copies, n - len(records))):
@@ -180,18 +193,14 @@ def generate(n: int, seed: int = 2015) -> tuple[list[Record], list[list[str]]]:
             truth.append(ids)
         if rng.random() < 0.03 and len(records) < n:
             # The conference abstract of the same study: a different report, not a duplicate.
-            abstract = _export(rng, {**work, "doi": "", "pmid": ""}, f"w{w:06d}-abs", "Embase")
+            abstract = _export(rng, replace(work, doi="", pmid=""), f"w{w:06d}-abs", "Embase")
             records.append(
-                Record(
-                    **{
-                        **abstract.to_dict(),
-                        "authors": abstract.authors,
-                        "keywords": (),
-                        "year": int(work["year"]) - 1,  # type: ignore[call-overload]
-                        "issue": "Suppl 1",
-                        "pages": f"S{rng.randint(1, 300)}",
-                        "type": "Conference Abstract",
-                    }
+                replace(
+                    abstract,
+                    year=work.year - 1,
+                    issue="Suppl 1",
+                    pages=f"S{rng.randint(1, 300)}",
+                    type="Conference Abstract",
                 )
             )
     rng.shuffle(records)
