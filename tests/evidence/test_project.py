@@ -188,3 +188,13 @@ def test_two_arm_example_has_policy_means_and_responders() -> None:
     assert vas[("lysis", 120)] == (1.5, 1.4) and vas[("placebo", 12)] == (2.8, 1.5)
     assert [a.data for a in p.protocol.analyses] == ["responders"] * 3 + ["arm_means"] * 4
     assert {a.measure for a in p.protocol.analyses} == {"RR", "MD"}
+
+
+def test_team_instruments_travel_with_the_project(tmp_path: Path) -> None:
+    d = _copy_seed(tmp_path)
+    (d / "instruments").mkdir()
+    text = "id: team-check\nname: Team checklist\nscoring: sum\nanswers: numeric\n"
+    text += "accepts_total: true\nclasses:\n  - {label: high, min: 0}\n"
+    (d / "instruments" / "team-check.yaml").write_text(text)
+    save_project(load_project(d), tmp_path / "out")
+    assert (tmp_path / "out" / "instruments" / "team-check.yaml").read_text() == text

@@ -36,7 +36,7 @@ from evsynth.evidence.study import (
     OutcomeValue,
     Study,
 )
-from evsynth.evidence.yamlsource import read_yaml, validate_yaml
+from evsynth.evidence.yamlsource import error_message, read_yaml, validate_yaml
 from evsynth.fileio import write_text_atomic
 
 R = TypeVar("R", bound=BaseModel)
@@ -202,6 +202,9 @@ def _read_table(
                 continue
             try:
                 values[column] = parse(column, cell) if parse else cell
+            except ValidationError as exc:
+                msg = error_message(exc.errors()[0])
+                raise InputError(msg, file=path, row=line, column=column) from exc
             except ValueError as exc:
                 raise InputError(str(exc), file=path, row=line, column=column) from exc
         if not values and not any(extra.values()):
@@ -214,7 +217,8 @@ def _read_table(
             first = exc.errors()[0]
             loc = first["loc"]
             column = str(loc[0]) if loc and str(loc[0]) in columns else None
-            raise InputError(first["msg"], file=path, row=line, column=column) from exc
+            msg = error_message(first)
+            raise InputError(msg, file=path, row=line, column=column) from exc
     return rows
 
 
@@ -297,7 +301,8 @@ def save_project(project: ReviewProject, path: str | Path) -> None:
     """Write ``project`` as a project folder at ``path`` (the files :func:`load_project` reads).
 
     Each file is written atomically. An unchanged protocol is written back as its original text
-    (comments kept); a changed one is dumped as YAML.
+    (comments kept); a changed one is dumped as YAML. The project's own instrument files are
+    copied along.
     """
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
@@ -305,6 +310,12 @@ def save_project(project: ReviewProject, path: str | Path) -> None:
     write_text_atomic(root / STUDIES_FILE, _table_text(project.studies, STUDY_COLUMNS))
     write_text_atomic(root / OUTCOMES_FILE, _table_text(project.outcomes, OUTCOME_COLUMNS))
     write_text_atomic(root / APPRAISALS_FILE, _table_text(project.appraisals, APPRAISAL_COLUMNS))
+    # The team's own instruments travel with the project (records/ and screening/ belong to the
+    # records layer, which writes them itself).
+    source = project.instruments_dir
+    if source is not None and source.resolve() != (root / "instruments").resolve():
+        for f in sorted(source.glob("*.yaml")):
+            write_text_atomic(root / "instruments" / f.name, f.read_text(encoding="utf-8"))
 
 
 def protocol_yaml(project: ReviewProject) -> str:

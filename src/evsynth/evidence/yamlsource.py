@@ -67,6 +67,12 @@ def line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
     return line
 
 
+def error_message(error: Any) -> str:
+    """A pydantic error's message without pydantic's "Value error, " prefix."""
+    msg = str(error["msg"])
+    return msg.removeprefix("Value error, ")
+
+
 def field_path(loc: Sequence[int | str]) -> str:
     """``("outcomes", 1, "value")`` -> ``outcomes[1].value`` (the way a person reads it)."""
     out = ""
@@ -93,5 +99,5 @@ def validate_yaml(
         first = exc.errors()[0]
         loc = [*prefix, *first["loc"]]
         raise InputError(
-            first["msg"], file=path, row=line_of(node, loc), column=field_path(loc) or None
+            error_message(first), file=path, row=line_of(node, loc), column=field_path(loc) or None
         ) from exc
