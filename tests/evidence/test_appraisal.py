@@ -196,3 +196,24 @@ def test_kappa_undefined_with_one_category_and_rater_agreement() -> None:
     agreement = rater_agreement(rows, "cochrane-back-2015", "ann", "bob", study_id="s1")
     assert agreement.n == 13
     assert agreement.percent_agreement == pytest.approx(100 * 11 / 13)
+
+
+def test_rob2_in_progress_is_incomplete_not_an_error() -> None:
+    inst = builtin_instrument("rob2")
+    a = appraise(inst, answers(inst.id, {"d1": "low", "d2": "high"}))
+    assert (a.rating, a.quality, a.complete) == ("incomplete", None, False)
+    assert "d3, d4, d5" in a.notes[0]
+
+
+def test_bad_answer_is_reported_when_the_project_loads(tmp_path: Path) -> None:
+    import shutil
+
+    from evsynth.evidence.project import example_path, load_project
+
+    d = tmp_path / "p"
+    shutil.copytree(example_path("adhesiolysis-disc-herniation"), d)
+    text = (d / "appraisals.csv").read_text().replace("c05,yes", "c05,perhaps")
+    (d / "appraisals.csv").write_text(text)
+    with pytest.raises(InputError, match="answer 'perhaps' not one of: yes, no, unsure") as e:
+        load_project(d)
+    assert (e.value.row, e.value.column) == (6, "answer")

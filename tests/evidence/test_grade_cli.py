@@ -108,6 +108,6 @@ def test_project_study_without_appraisal_exits_2(tmp_path: Path) -> None:
     code, out = run(str(d))
     assert code == 2
     assert (
-        "studies.csv, row 6, column 'study_id': study park2018 has no appraisal with ipm-qrbnr"
-        in out
+        "studies.csv, row 6, column 'study_id': study park2018 has no complete appraisal "
+        "with ipm-qrbnr" in out
     )

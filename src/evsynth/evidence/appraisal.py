@@ -28,6 +28,7 @@ from evsynth.evidence.project import ReviewProject
 from evsynth.evidence.study import AppraisalAnswer
 
 CONSENSUS = "consensus"
+INCOMPLETE = "incomplete"
 # err(index, message[, column]) -> InputError located at the answer's line.
 _Raiser = Callable[..., InputError]
 
@@ -206,8 +207,12 @@ def _judge(
     notes: list[str] = []
     missing = [d.id for d in inst.domains if d.id not in judgements]
     if missing and entered_overall is None:
-        i = next(iter(by_item.values()))[0]
-        raise raise_at(i, f"no judgement for domains {', '.join(missing)}", "item")
+        # An appraisal in progress: no overall judgement, and no quality class for grading.
+        return StudyAppraisal(
+            first.study_id, inst.id, first.rater, None, None, INCOMPLETE, None,
+            judgements=judgements, answers={k: a.answer for k, (_, a) in by_item.items()},
+            complete=False, notes=(f"no judgement yet for domains {', '.join(missing)}",),
+        )  # fmt: skip
     computed = overall_judgement(inst, judgements) if not missing else None
     if computed is not None and inst.overall.rule == "rob2":
         n_sc = sum(1 for j in judgements.values() if j == "some_concerns")

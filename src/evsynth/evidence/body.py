@@ -198,7 +198,7 @@ def project_evidence(project: ReviewProject) -> list[EvidenceStudy]:
             file, line = project.where("studies", i)
             inst = project.protocol.appraisal.quality_instrument.get(s.design, "(none named)")
             raise InputError(
-                f"study {s.study_id} has no appraisal with {inst}, the protocol's quality "
+                f"study {s.study_id} has no complete appraisal with {inst}, the protocol's quality "
                 f"instrument for {s.design}; it cannot be graded",
                 file=file, row=line, column="study_id",
             )  # fmt: skip

@@ -145,6 +145,11 @@ def load_project(path: str | Path) -> ReviewProject:
         appraisal_lines=tuple(line for _, line in appraisals),
     )
     _cross_check(project, root, studies, outcomes, appraisals)
+    # Appraisal answers are checked against their instruments now, so a wrong answer is reported
+    # when the project loads, at its line, not later when a report is built.
+    from evsynth.evidence.appraisal import appraise_project
+
+    appraise_project(project)
     return project
 
 
