@@ -106,10 +106,50 @@ def evidence_grade(project: ReviewProject) -> EvidenceGrade:
 def certainty_rows(
     project: ReviewProject, analyses: Sequence[AnalysisRun]
 ) -> tuple[CertaintyRow, ...]:
-    """GRADE summary-of-findings rows, one per analysis."""
-    return ()
+    """GRADE summary-of-findings rows, one per analysis, from its random-effects result.
+
+    Egger's test enters the publication-bias domain only with 10 or more studies (Sterne et al.
+    2011); below that the domain is left to the evidence layer's rule for small bodies.
+    """
+    certainty = _module("evsynth.evidence.certainty")
+    if certainty is None:
+        return ()
+    specs = {s.id: s for s in project.protocol.analyses}
+    rows = []
+    for a in analyses:
+        egger_p = None
+        if a.random.k >= 10:
+            from evsynth.stats.bias import regtest
+
+            egger_p = float(regtest(a.random).p_value)
+        _, row = certainty.certainty_for_analysis(project, specs[a.id], a.random, egger_p=egger_p)
+        rows.append(
+            CertaintyRow(
+                outcome=f"{a.reference}: {row.outcome}" if a.reference else str(row.outcome),
+                timepoint_months=row.timepoint_months
+                if row.timepoint_months is not None
+                else a.timepoint_months,
+                studies=int(row.studies),
+                participants=row.participants,
+                effect=str(row.effect),
+                certainty=str(row.certainty),
+                reasons=tuple(row.reasons),
+            )
+        )
+    return tuple(rows)
 
 
 def relevance_rows(project: ReviewProject) -> tuple[RelevanceRow, ...]:
-    """Clinical relevance of each study at the protocol's time points."""
-    return ()
+    """Clinical relevance of each study at the protocol's reference time points."""
+    relevance = _module("evsynth.evidence.relevance")
+    if relevance is None:
+        return ()
+    return tuple(
+        RelevanceRow(
+            study_id=r.study_id,
+            label=r.label,
+            by_timepoint=dict(r.by_timepoint),
+            detail=dict(r.detail),
+        )
+        for r in relevance.clinical_relevance(project)
+    )

@@ -109,45 +109,41 @@ def _file_hashes(project: ReviewProject) -> dict[str, str]:
 
 
 def _prisma(project: ReviewProject) -> tuple[dict[str, Any] | None, Any, tuple[str, ...]]:
-    """PRISMA counts: the screening log's when the project has one, else the protocol's."""
+    """PRISMA counts: from the recorded work when the project has records, else the protocol's.
+
+    Returns the counts as a mapping of PRISMA 2020 boxes, the
+    :class:`evsynth.records.prisma.PrismaCounts` for the diagram (None when the records layer
+    is not in this build), and the protocol's note on how a source's boxes were mapped.
+    """
     spec = project.protocol.prisma
-    counts: Any = None
-    try:
-        prisma_module: Any = importlib.import_module("evsynth.records.prisma")
-    except ModuleNotFoundError:
-        prisma_module = None
-    if prisma_module is not None and project.path is not None:
-        counts = _counts_from_records(prisma_module, project)
-    if counts is None and spec is not None and prisma_module is not None:
-        counts = _counts_from_spec(prisma_module, spec)
-    if counts is not None and hasattr(counts, "to_dict"):
-        data = counts.to_dict()
-    elif spec is not None:
-        data = spec.model_dump(exclude={"mapping"})
-    else:
-        return None, None, ()
     mapping = tuple(spec.mapping) if spec is not None else ()
-    return data, counts, mapping
+    try:
+        module: Any = importlib.import_module("evsynth.records.prisma")
+    except ModuleNotFoundError:
+        module = None
+    has_records = (
+        project.path is not None and (Path(project.path) / "records" / "records.jsonl").is_file()
+    )
+    counts: Any = None
+    if module is not None and has_records:
+        counts = module.prisma_counts(project.path)
+    elif module is not None and spec is not None:
+        counts = module.PrismaCounts.from_dict(
+            _spec_counts(spec), file=Path(project.path or ".") / "review.yaml"
+        )
+    if counts is not None:
+        return dict(counts.to_dict()), counts, mapping
+    if spec is not None:
+        return spec.model_dump(exclude={"mapping"}), None, mapping
+    return None, None, ()
 
 
-def _counts_from_records(prisma_module: Any, project: ReviewProject) -> Any:
-    """Counts built from the project's recorded screening decisions, if there are any."""
-    assert project.path is not None
-    if not (Path(project.path) / "screening" / "decisions.csv").is_file():
-        return None
-    fn = getattr(prisma_module, "prisma_counts", None)
-    return fn(project.path) if fn is not None else None
-
-
-def _counts_from_spec(prisma_module: Any, spec: Any) -> Any:
-    cls = getattr(prisma_module, "PrismaCounts", None)
-    if cls is None:
-        return None
-    for name in ("from_protocol", "from_spec", "from_dict"):
-        maker = getattr(cls, name, None)
-        if maker is not None:
-            return maker(spec.model_dump() if name == "from_dict" else spec)
-    return None
+def _spec_counts(spec: Any) -> dict[str, Any]:
+    """The protocol's ``prisma:`` counts in the records layer's key names."""
+    data: dict[str, Any] = spec.model_dump(exclude={"mapping", "identified_other_methods"})
+    if spec.identified_other_methods:
+        data["other_methods"] = {"identified": dict(spec.identified_other_methods)}
+    return data
 
 
 def _extra_fits(

@@ -151,7 +151,13 @@ def report_docx(run: ReviewRun, figures: FigureSet, base_dir: str | Path) -> byt
     _table(
         doc,
         ["Study", *[f"{t:g} months" for t in rel["timepoints"]]],
-        [[r["label"], *[c["text"] for c in r["cells"]]] for r in rel["rows"]],
+        [
+            [
+                r["label"],
+                *[c["text"] + (f": {c['detail']}" if c["detail"] else "") for c in r["cells"]],
+            ]
+            for r in rel["rows"]
+        ],
     )
 
     doc.add_heading("Level of evidence", level=1)

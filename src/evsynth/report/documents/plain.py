@@ -133,6 +133,7 @@ def plain_context(run: ReviewRun) -> dict[str, Any]:
         "trial": _trial_sentences(run),
         "change": _change_sentence(run),
         "risks": risks,
+        "risks_intro": proc.get("risks_intro", "In a large study:"),
         "risks_other": proc.get("risks_other", ""),
         "risks_source": proc.get("risks_source", ""),
         "sureness": _sureness(run),

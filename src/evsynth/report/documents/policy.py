@@ -135,6 +135,15 @@ def policy_context(run: ReviewRun) -> dict[str, Any]:
             for c in proc.get("codes", ())
         ],
         "references": references,
+        "certainty": [
+            {
+                "outcome": c.outcome,
+                "timepoint": f"{c.timepoint_months:g} months" if c.timepoint_months else "",
+                "certainty": c.certainty,
+                "effect": c.effect,
+            }
+            for c in run.certainty
+        ],
     }
 
 

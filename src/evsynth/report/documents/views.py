@@ -48,6 +48,7 @@ PRISMA_LABELS = (
     ("duplicates_removed", "Duplicate records removed"),
     ("automation_removed", "Records marked ineligible by automation tools"),
     ("other_removed", "Records removed for other reasons"),
+    ("records_awaiting_screening", "Records awaiting screening"),
     ("records_screened", "Records screened"),
     ("records_excluded", "Records excluded"),
     ("reports_sought", "Reports sought for retrieval"),
@@ -193,9 +194,13 @@ def prisma_view(prisma: Mapping[str, Any] | None, mapping: tuple[str, ...]) -> d
     rows: list[tuple[str, int]] = []
     for source, n in dict(prisma.get("identified") or {}).items():
         rows.append((f"Records identified: {source}", int(n)))
-    for source, n in dict(prisma.get("identified_other_methods") or {}).items():
+    other = prisma.get("other_methods") or {}
+    other_identified = other.get("identified") or prisma.get("identified_other_methods") or {}
+    for source, n in dict(other_identified).items():
         rows.append((f"Records identified by other methods: {source}", int(n)))
     for key, label in PRISMA_LABELS:
+        if key.endswith("_awaiting_screening") and not prisma.get(key):
+            continue
         if prisma.get(key) is not None:
             rows.append((label, int(prisma[key])))
     for reason, n in dict(prisma.get("reports_excluded") or {}).items():
@@ -222,11 +227,9 @@ def relevance_view(run: ReviewRun) -> dict[str, Any]:
     for r in run.relevance:
         cells = []
         for t in timepoints:
-            v = r.by_timepoint.get(t)
-            text = v if v else "–"
-            if r.detail.get(t):
-                text = f"{text} ({r.detail[t]})"
-            cells.append({"text": text, "css": v or ""})
+            v = r.by_timepoint.get(t) or "no data"
+            detail = r.detail.get(t, "") if v != "no data" else ""
+            cells.append({"text": v, "detail": detail, "css": v.replace(" ", "-")})
         rows.append({"label": r.label, "cells": cells})
     return {"timepoints": timepoints, "terms": terms, "rows": rows}
 
