@@ -59,7 +59,8 @@ class _Columns:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.index = {name.lower(): i for i, name in enumerate(table.header)}
-        self.cache: dict[str, np.ndarray] = {}
+        # keyed by (column, allow_missing): a strict read must not reuse a lenient one
+        self.cache: dict[tuple[str, bool], np.ndarray] = {}
 
     def has(self, name: str) -> bool:
         return name in self.index
@@ -68,15 +69,46 @@ class _Columns:
         return self.table.header[self.index[key]]
 
     def numbers(self, key: str, *, allow_missing: bool = False) -> np.ndarray:
-        if key in self.cache:
-            return self.cache[key]
+        if (key, allow_missing) in self.cache:
+            return self.cache[key, allow_missing]
         i = self.index[key]
-        column = self.name(key)
-        out = np.empty(len(self.table.rows), dtype=np.float64)
-        for j, (row, line) in enumerate(zip(self.table.rows, self.table.lines, strict=True)):
-            out[j] = _number(row[i], self.table.file, line, column, allow_missing)
-        self.cache[key] = out
+        out = _numbers([row[i] for row in self.table.rows], self.table, self.name(key),
+                       allow_missing)  # fmt: skip
+        self.cache[key, allow_missing] = out
         return out
+
+
+def _fast_numbers(cells: list[Any], text: bool) -> np.ndarray | None:
+    """The column as floats when every cell is a plain finite number, else None.
+
+    numpy converts a whole column at C speed; anything unusual (a blank, text, a decimal comma,
+    an infinity, Python's digit separators) falls back to the cell-by-cell path that names it.
+    """
+    if not text and any(isinstance(c, bool) for c in cells):
+        return None
+    try:
+        out = np.asarray(cells, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if not np.all(np.isfinite(out)):
+        return None
+    joined = "".join(cells) if text else "".join(c for c in cells if isinstance(c, str))
+    if "_" in joined:
+        return None
+    return out
+
+
+def _numbers(cells: list[Any], table: Table, column: str, allow_missing: bool) -> np.ndarray:
+    fast = _fast_numbers(cells, table.text_cells)
+    if fast is not None:
+        return fast
+    return np.array(
+        [
+            _number(c, table.file, line, column, allow_missing)
+            for c, line in zip(cells, table.lines, strict=True)
+        ],
+        dtype=np.float64,
+    )
 
 
 def _number(cell: Any, file: str, line: int, column: str, allow_missing: bool) -> float:
@@ -220,17 +252,17 @@ def _labels(cols: _Columns) -> tuple[str, ...] | None:
     return None
 
 
-def _frame(table: Table, measure: str) -> pd.DataFrame:
+def _frame(table: Table, measure: str, parsed: dict[str, np.ndarray]) -> pd.DataFrame:
     """The table as read: numbers where a whole column is numeric, text otherwise; indexed by the
-    line number of each row in the file."""
+    line number of each row in the file. ``parsed`` holds the columns already converted."""
     data: dict[str, Any] = {}
     for i, name in enumerate(table.header):
+        if name.lower() in parsed:
+            data[name] = parsed[name.lower()]
+            continue
         cells = [row[i] for row in table.rows]
         try:
-            data[name] = [
-                _number(c, table.file, line, name, allow_missing=True)
-                for c, line in zip(cells, table.lines, strict=True)
-            ]
+            data[name] = _numbers(cells, table, name, allow_missing=True)
         except InputError:
             data[name] = ["" if c is None else str(c).strip() for c in cells]
     frame = pd.DataFrame(data, index=pd.Index(table.lines, name="line"))
@@ -298,7 +330,7 @@ def effects_from_table(
         es = escalc(measure, slab=labels, **arrays)
     except InputError as exc:  # a check above should have caught it; keep the file at least
         raise exc.located(file=file) from None
-    return es, _frame(table, measure)
+    return es, _frame(table, measure, {k: v for (k, _), v in cols.cache.items()})
 
 
 def _consistent(

@@ -25,6 +25,12 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     lines: tuple[int, ...]
+    #: every cell is a str (CSV); Excel cells may be numbers or None
+    text_cells: bool = True
+
+
+def _blank_text(cells: list[str]) -> bool:
+    return not "".join(cells).strip()
 
 
 def _blank(cells: list[Any] | tuple[Any, ...]) -> bool:
@@ -84,12 +90,12 @@ def parse_csv(data: bytes, file: str) -> Table:
         for record in reader:
             line = start
             start = reader.line_num + 1
-            if _blank(record):
+            if _blank_text(record):
                 continue
             if header is None:
                 header, header_line = _header(record, file, line), line
                 continue
-            if len(record) > len(header) and not _blank(record[len(header) :]):
+            if len(record) > len(header) and not _blank_text(record[len(header) :]):
                 raise InputError(
                     f"the row has {len(record)} cells but the header names {len(header)} columns",
                     file=file,
@@ -141,7 +147,7 @@ def parse_excel(data: bytes, file: str) -> Table:
         raise InputError("the file is empty", file=file)
     if not rows:
         raise InputError("the file has a header but no data rows", file=file, row=header_line + 1)
-    return Table(file=file, header=header, rows=tuple(rows), lines=tuple(lines))
+    return Table(file=file, header=header, rows=tuple(rows), lines=tuple(lines), text_cells=False)
 
 
 def read_table(path: str | Path) -> Table:

@@ -20,6 +20,7 @@ Statistical Software, 36(3), 1-48. https://doi.org/10.18637/jss.v036.i03
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,9 +169,9 @@ def _unique_labels(slab: Any, k: int) -> tuple[str, ...] | None:
         raise InputError(f"slab has {len(labels)} labels for {k} studies", column="slab")
     if any(s is None or (isinstance(s, float) and np.isnan(s)) for s in slab):
         raise InputError("Missing study label", column="slab")
-    counts: dict[str, int] = {}
-    for s in labels:
-        counts[s] = counts.get(s, 0) + 1
+    if len(set(labels)) == len(labels):
+        return tuple(labels)
+    counts = Counter(labels)
     seen: dict[str, int] = {}
     out = []
     for s in labels:

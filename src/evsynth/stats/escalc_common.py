@@ -27,6 +27,14 @@ def as_array(value: Any, name: str) -> FloatArray | None:
     """
     if value is None:
         return None
+    try:  # the common case at C speed; numpy turns None into NaN itself
+        arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):
+        pass
+    else:
+        if arr.ndim != 1:
+            raise InputError(f"Argument '{name}' must be one-dimensional", column=name)
+        return arr.copy()
     try:
         arr = np.asarray(
             [np.nan if v is None else v for v in np.atleast_1d(np.asarray(value, dtype=object))],
