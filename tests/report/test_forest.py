@@ -179,3 +179,20 @@ def test_save_as_svg_and_png(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unsupported figure format"):
         save_figure(fig, tmp_path / "forest.gif")
     assert not (tmp_path / "forest.gif").exists()
+
+
+def test_a_subgroup_analysis_result_is_drawn_with_its_test() -> None:
+    from evsynth.stats.regression import subgroups
+
+    case = BIAS["bcg"]
+    slab = [f"Trial {i + 1}" for i in range(13)]
+    groups = ["early"] * 6 + ["late"] * 7
+    sg = subgroups(case["yi"], case["vi"], groups, measure="RR", slab=slab)
+    fig = forest_plot(sg)
+    texts = _texts(fig)
+    assert {"early", "late"} <= set(texts)
+    assert len(_by_gid(fig, "diamond-REML")) == 3
+    expected = (
+        f"Test for subgroup differences: Q = {sg.Q_between:.2f}, df = 1 (p = {sg.Q_between_p:.3f})"
+    )
+    assert expected in texts

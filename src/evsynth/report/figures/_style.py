@@ -62,9 +62,11 @@ MEASURE_LABELS: dict[str, str] = {
     "GEN": "Estimate",
 }
 
-#: Where a difference or a ratio means "no effect"; proportions and correlations have no null.
+#: Where a difference or a ratio means "no effect" (0 on the analysis scale); proportions and
+#: correlations have no null. GEN gets metafor's default reference line at 0.
 NULL_VALUE_MEASURES = frozenset(
     {"MD", "SMD", "SMDH", "ROM", "MC", "SMCC", "SMCR", "RR", "OR", "PETO", "RD", "IRR", "HR"}
+    | {"GEN"}
 )
 
 METHOD_LABELS: dict[str, str] = {

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from evsynth.stats.regression import SubgroupResult
     from evsynth.stats.results import RMAResult
 
 #: Height of one table row, in inches.
@@ -59,7 +60,7 @@ class _Row:
 
 
 def forest_plot(
-    result: RMAResult | Sequence[RMAResult],
+    result: RMAResult | Sequence[RMAResult] | SubgroupResult,
     *,
     ax: Axes | None = None,
     subgroups: Sequence[tuple[str, RMAResult]] | None = None,
@@ -76,11 +77,14 @@ def forest_plot(
 
     Parameters
     ----------
-    result : RMAResult or sequence of RMAResult
-        The fitted model(s) of the same studies. Each model adds a pooled diamond (for example
-        a fixed-effect and a random-effects fit of the same data); the last one is the primary
-        analysis, whose weights size the squares and fill the weight column and whose
-        heterogeneity is reported. With ``subgroups`` these are the overall fits.
+    result : RMAResult, sequence of RMAResult, or SubgroupResult
+        The fitted model(s) of the same studies, or a subgroup analysis
+        (:func:`evsynth.stats.regression.subgroups`: its subgroup fits, overall fit and test
+        for subgroup differences fill ``subgroups`` and ``subgroup_test``). Each model adds
+        a pooled diamond (for example a fixed-effect and a random-effects fit of the same
+        data); the last one is the primary analysis, whose weights size the squares and fill
+        the weight column and whose heterogeneity is reported. With ``subgroups`` these are the
+        overall fits.
     ax : matplotlib Axes, optional
         Draw into this axes (the table columns are placed to its left and right, so leave room).
         By default a new figure sized to its content is created.
@@ -110,7 +114,13 @@ def forest_plot(
     -------
     matplotlib.figure.Figure
     """
-    fits = _as_list(result)
+    if hasattr(result, "fits") and hasattr(result, "overall"):
+        sg: SubgroupResult = result  # type: ignore[assignment]
+        subgroups = list(zip(sg.levels, sg.fits, strict=True))
+        if subgroup_test is None:
+            subgroup_test = (sg.Q_between, float(sg.Q_between_df), sg.Q_between_p)
+        result = sg.overall
+    fits = _as_list(result)  # type: ignore[arg-type]
     main = fits[-1]
     measure = str(main.measure)
     back = _style.back_transformer(measure)
@@ -130,7 +140,7 @@ def forest_plot(
     weight_chars = max([len(t) for t in weight_texts] + [len(weight_head)])
     label_w = max(1.2, label_chars * CHAR_WIDTH)
     effect_w = effect_chars * CHAR_WIDTH
-    weight_w = weight_chars * CHAR_WIDTH
+    weight_w = (weight_chars + 1) * CHAR_WIDTH  # bold pooled rows run wider than estimated
 
     from matplotlib.figure import Figure
     from matplotlib.transforms import blended_transform_factory
