@@ -1,0 +1,110 @@
+"""Deduplication of 100,000 generated records: time, peak memory, precision and recall.
+
+The records come from ``evsynth.records.dedup.synthetic.generate`` (realistic export noise and
+conference abstracts that must stay apart; the truth is known). The acceptance target is within
+10 minutes and 4 GiB on the 2-core development machine, with precision >= 0.999 and recall >= 0.99
+on the generated truth. No R package for bibliographic deduplication is installed here, so there
+is no reference tool to time beside it; the shared benchmark sets (Rathbone et al. 2015) are
+scored as well for the record.
+
+Run: ``.venv/bin/python benchmarks/bench_dedup.py [N]`` (default 100000). Writes
+benchmarks/results/dedup.json.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from evsynth.fileio import write_text_atomic
+from evsynth.records.dedup import find_duplicates
+from evsynth.records.dedup.evaluate import pairwise, read_truth
+from evsynth.records.dedup.synthetic import generate
+from evsynth.records.importers import import_file
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "benchmarks" / "dedup"
+
+
+def _peak_mib() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(n: int) -> dict[str, object]:
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    records, truth = generate(n)
+    t_generate = time.perf_counter() - t0
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(f"Deduplicating {n:,} records", total=None)
+        t0 = time.perf_counter()
+        result = find_duplicates(
+            records, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+        t_dedup = time.perf_counter() - t0
+    score = pairwise(result.duplicate_groups, truth)
+    out: dict[str, object] = {
+        "records": n,
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "generate_seconds": round(t_generate, 2),
+        "dedup_seconds": round(t_dedup, 2),
+        "peak_memory_mib": round(_peak_mib(), 1),
+        "candidate_pairs": result.candidates,
+        "duplicate_groups": len(result.duplicate_groups),
+        "uncertain_pairs": len(result.uncertain_pairs),
+        "same_study_groups": len(result.same_study_groups),
+        "precision": round(score.precision, 6),
+        "recall": round(score.recall, 6),
+        "true_positive_pairs": score.true_positives,
+        "false_positive_pairs": score.false_positives,
+        "false_negative_pairs": score.false_negatives,
+        "within_targets": t_dedup < 600 and _peak_mib() < 4096,
+    }
+    shared: dict[str, object] = {}
+    for name in ("haematology", "stroke", "special_cases"):
+        folder = SHARED / name
+        if not folder.is_dir():
+            continue
+        recs = import_file(folder / "records.csv", keep_ids=True).records
+        t0 = time.perf_counter()
+        res = find_duplicates(recs)
+        elapsed = time.perf_counter() - t0
+        s = pairwise(res.duplicate_groups, read_truth(folder / "duplicates.csv"))
+        shared[name] = {
+            "records": len(recs),
+            "seconds": round(elapsed, 3),
+            "precision": round(s.precision, 6),
+            "recall": round(s.recall, 6),
+            "false_positive_pairs": s.false_positives,
+            "false_negative_pairs": s.false_negatives,
+        }
+    out["shared_benchmark"] = shared
+    return out
+
+
+if __name__ == "__main__":
+    size = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 100_000
+    report = main(size)
+    print(
+        f"{report['records']:,} records: dedup {report['dedup_seconds']} s "
+        f"(target < 600 s), peak memory {report['peak_memory_mib']} MiB (target < 4096), "
+        f"precision {report['precision']}, recall {report['recall']}"
+    )
+    for name, row in dict(report["shared_benchmark"]).items():  # type: ignore[call-overload]
+        print(f"  {name}: precision {row['precision']}, recall {row['recall']}, {row['seconds']} s")
+    path = ROOT / "benchmarks" / "results" / "dedup.json"
+    write_text_atomic(path, json.dumps(report, indent=2) + "\n")
