@@ -46,16 +46,59 @@ def wls(X: FloatArray, y: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatA
 
 
 def p_matrix(X: FloatArray, w: FloatArray) -> FloatArray:
-    """The residual-forming matrix ``P = W - W X (X' W X)^-1 X' W``.
+    """The residual-forming matrix ``P = W - W X (X' W X)^-1 X' W`` (k x k; for small k only).
 
     Formed as ``W^1/2 (I - Q Q') W^1/2`` from the QR decomposition of ``W^1/2 X``, which avoids
     the cancellation of the textbook formula when the moderators are nearly collinear with the
-    intercept or the weights are very unequal.
+    intercept or the weights are very unequal. The fitting code uses :class:`Projection`, which
+    never forms this matrix.
     """
     sw, q, _r = _qr(X, w)
     m = np.eye(X.shape[0]) - q @ q.T
     out: FloatArray = sw[:, None] * m * sw[None, :]
     return out
+
+
+class Projection:
+    """``P = W^1/2 M W^1/2`` with ``M = I - Q Q'`` and ``Q`` from the QR of ``W^1/2 X``.
+
+    Everything metafor computes from ``P`` (``y'Py``, ``Py``, ``tr(P)``, sums of squared
+    elements of ``P`` and ``PV``) is available in O(k p^2) time and O(k p) memory, so that a
+    model with 10,000 studies never forms a 10,000 x 10,000 matrix.
+    """
+
+    def __init__(self, X: FloatArray, w: FloatArray) -> None:
+        self.w = w
+        self.sw, self.q, _r = _qr(X, w)
+        #: leverages, the diagonal of Q Q' (metafor's hat values for these weights)
+        self.h: FloatArray = np.einsum("ij,ij->i", self.q, self.q)
+
+    def py(self, y: FloatArray) -> FloatArray:
+        """``P y``."""
+        z = self.sw * y
+        out: FloatArray = self.sw * (z - self.q @ (self.q.T @ z))
+        return out
+
+    def quad(self, y: FloatArray) -> float:
+        """``y' P y``."""
+        z = self.sw * y
+        r = z - self.q @ (self.q.T @ z)
+        return float(r @ r)
+
+    def trace(self, v: FloatArray | None = None) -> float:
+        """``tr(P)``, or ``tr(P V)`` for a diagonal ``V = diag(v)``."""
+        d = self.w * (1.0 - self.h)
+        return float(np.sum(d if v is None else d * v))
+
+    def sum_sq(self, a: FloatArray, b: FloatArray) -> float:
+        """``sum_ij a_i b_j M_ij^2`` for the unweighted ``M = I - Q Q'``.
+
+        With ``a = b = w`` this is ``sum(P * P)``; with ``a = b = w v`` it is
+        ``sum(PV * t(PV))``; with ``a = w, b = w v`` it is ``sum(PV * P)``.
+        """
+        qa = self.q.T @ (a[:, None] * self.q)
+        qb = self.q.T @ (b[:, None] * self.q)
+        return float(np.sum(a * b * (1.0 - 2.0 * self.h)) + np.sum(qa * qb.T))
 
 
 def weighted_rss(X: FloatArray, y: FloatArray, w: FloatArray) -> float:

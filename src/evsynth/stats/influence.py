@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from evsynth.errors import InputError
-from evsynth.stats._linalg import FloatArray, inv_xwx
+from evsynth.stats._linalg import FloatArray, Projection, inv_xwx
 from evsynth.stats.models import fit
 from evsynth.stats.results import RMAResult
 
@@ -253,8 +253,7 @@ def influence(res: RMAResult) -> InfluenceResult:
     k, p = res.X.shape
     X, y, v = res.X, res.yi, res.vi
     w = 1.0 / (v + res.tau2)
-    H = X @ inv_xwx(X, w) @ (X * w[:, None]).T
-    hat = np.diag(H).copy()
+    hat = Projection(X, w).h.copy()
     hat[hat > 1 - 10 * np.finfo(float).eps] = 1.0
     pred_full = X @ res.coefficients
     svb = np.linalg.inv(res.vcov)

@@ -37,7 +37,7 @@ from evsynth.stats._checks import (
     study_labels,
 )
 from evsynth.stats._design import design_matrix
-from evsynth.stats._linalg import FloatArray, has_full_rank, p_matrix, wls
+from evsynth.stats._linalg import FloatArray, Projection, has_full_rank, wls
 from evsynth.stats._roots import R_TOL, brent_root
 from evsynth.stats.results import Interval, RMAResult, back_transform
 from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2, q_statistic
@@ -174,10 +174,10 @@ def fit(
     yc = y - y.mean()
     if k > p:
         wf = 1.0 / v
-        P = p_matrix(X, wf)
-        Q = max(0.0, float(yc @ P @ yc))
+        P = Projection(X, wf)
+        Q = max(0.0, P.quad(yc))
         Q_p = float(stats.chi2.sf(Q, k - p))
-        vt = (k - p) / float(np.trace(P))
+        vt = (k - p) / P.trace()
         if fixed:
             I2 = max(0.0, 100.0 * (Q - (k - p)) / Q) if Q > 0 else 0.0
             H2 = Q / (k - p)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from evsynth.stats._linalg import FloatArray, inv_xwx, p_matrix, weighted_rss
+from evsynth.stats._linalg import FloatArray, Projection, weighted_rss
 from evsynth.stats._roots import R_TOL, brent_root
 
 FIXED_METHODS = ("FE", "EE", "CE")
@@ -106,50 +106,36 @@ def _se_quadratic(c0: float, a: float, b: float, d: float, tau2: float) -> float
 def _dl(y: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     k, p = X.shape
     w = 1.0 / vi
-    P = p_matrix(X, w)
-    rss = float(y @ P @ y)
-    tr_p = float(np.trace(P))
+    P = Projection(X, w)
+    rss = P.quad(y)
+    tr_p = P.trace()
     tau2 = max(0.0, (rss - (k - p)) / tr_p)
-    se = _se_quadratic(1.0 / tr_p**2, 2.0 * (k - p), tr_p, float(np.sum(P * P)), tau2)
+    se = _se_quadratic(1.0 / tr_p**2, 2.0 * (k - p), tr_p, P.sum_sq(w, w), tau2)
     return Tau2Estimate(tau2, se, True, 0)
 
 
-def _ols_p(X: FloatArray) -> FloatArray:
-    k = X.shape[0]
-    out: FloatArray = np.eye(k) - X @ inv_xwx(X, np.ones(k)) @ X.T
-    return out
-
-
-def _he_raw(y: FloatArray, vi: FloatArray, X: FloatArray) -> tuple[float, FloatArray, float]:
+def _he_raw(y: FloatArray, vi: FloatArray, X: FloatArray) -> tuple[float, Projection, float]:
     k, p = X.shape
-    P = _ols_p(X)
-    rss = float(y @ P @ y)
-    PV = P * vi[None, :]
-    tr_pv = float(np.trace(PV))
-    return (rss - tr_pv) / (k - p), PV, tr_pv
+    P = Projection(X, np.ones(k))  # ordinary least squares
+    tr_pv = P.trace(vi)
+    return (P.quad(y) - tr_pv) / (k - p), P, tr_pv
 
 
 def _he(y: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     k, p = X.shape
-    raw, PV, tr_pv = _he_raw(y, vi, X)
+    raw, P, tr_pv = _he_raw(y, vi, X)
     tau2 = max(0.0, raw)
-    se = _se_quadratic(1.0 / (k - p) ** 2, 2.0 * float(np.sum(PV * PV.T)), tr_pv, k - p, tau2)
+    se = _se_quadratic(1.0 / (k - p) ** 2, 2.0 * P.sum_sq(vi, vi), tr_pv, k - p, tau2)
     return Tau2Estimate(tau2, se, True, 0)
 
 
 def _hs(y: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     k, p = X.shape
     w = 1.0 / vi
-    P = p_matrix(X, w)
-    rss = float(y @ P @ y)
+    P = Projection(X, w)
+    rss = P.quad(y)
     tau2 = max(0.0, (rss - k) / float(np.sum(w)))
-    se = _se_quadratic(
-        1.0 / float(np.sum(w)) ** 2,
-        2.0 * (k - p),
-        float(np.trace(P)),
-        float(np.sum(P * P)),
-        tau2,
-    )
+    se = _se_quadratic(1.0 / float(np.sum(w)) ** 2, 2.0 * (k - p), P.trace(), P.sum_sq(w, w), tau2)
     return Tau2Estimate(tau2, se, True, 0)
 
 
@@ -160,18 +146,14 @@ def _sj(y: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     if tau2_0 <= 0.0:
         return Tau2Estimate(0.0, math.nan, True, 0)
     w = 1.0 / (vi + tau2_0)
-    P = p_matrix(X, w)
-    rss = float(y @ P @ y)
+    P = Projection(X, w)
+    rss = P.quad(y)
     tau2 = max(0.0, tau2_0 * rss / (k - p))
-    PV = P * vi[None, :]
+    wv = w * vi
     se = math.sqrt(
         tau2_0**2
         / (k - p) ** 2
-        * (
-            2.0 * float(np.sum(PV * PV.T))
-            + 4.0 * tau2 * float(np.sum(PV * P))
-            + 2.0 * tau2**2 * float(np.sum(P * P))
-        )
+        * (2.0 * P.sum_sq(wv, wv) + 4.0 * tau2 * P.sum_sq(w, wv) + 2.0 * tau2**2 * P.sum_sq(w, w))
     )
     return Tau2Estimate(tau2, se, True, 0)
 
@@ -233,12 +215,12 @@ def _fisher_scoring(
         iterations += 1
         old = tau2
         w = 1.0 / (vi + tau2)
-        P = p_matrix(X, w)
-        Py = P @ y
+        P = Projection(X, w)
+        Py = P.py(y)
         if method == "ML":
             adj = (float(Py @ Py) - float(np.sum(w))) / float(np.sum(w**2))
         elif method == "REML":
-            adj = (float(Py @ Py) - float(np.trace(P))) / float(np.sum(P * P.T))
+            adj = (float(Py @ Py) - P.trace()) / P.sum_sq(w, w)
         else:  # EB
             adj = (float(y @ Py) * k / (k - p) - k) / float(np.sum(w))
         if math.isnan(adj):
@@ -275,8 +257,7 @@ def _se_iterative(method: str, tau2: float, vi: FloatArray, X: FloatArray) -> fl
     if method == "ML":
         return math.sqrt(2.0 / float(np.sum(w**2)))
     if method == "REML":
-        P = p_matrix(X, w)
-        return math.sqrt(2.0 / float(np.sum(P * P)))
+        return math.sqrt(2.0 / Projection(X, w).sum_sq(w, w))
     return _se_eb_pm(tau2, vi, k, p)
 
 
