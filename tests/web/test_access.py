@@ -34,6 +34,7 @@ READ_PAGES = [
     ("extraction", ("s1",)),
     ("appraise", ("s1", "cochrane-back-2015")),
     ("analysis", ()),
+    ("analysis-json", ()),
     ("grade", ()),
     ("prisma", ()),
     ("documents", ()),
@@ -96,6 +97,10 @@ def test_get(world: dict[str, Any], role: str, name: str, args: tuple[str, ...])
         assert response.status_code == 404
     elif role == "otto" and (name, args) in WRITE_PAGES:
         assert response.status_code == 403
+    elif name == "analysis-json":
+        # This review has no studies yet: the evidence layer's message, as a 400.
+        assert response.status_code == 400
+        assert "studies.csv" in response.json()["error"]
     else:
         assert response.status_code == 200, response.content[:500]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,11 @@ def add_records(review: Review, n: int = 6) -> list[Any]:
             "type": "JOUR",
             "extra": {},
         }
-        records.append(Record.objects.create(review=review, record_id=rid, position=i, data=data))
+        records.append(
+            Record.objects.create(
+                review=review, record_id=rid, position=i, line=json.dumps(data), data=data
+            )
+        )
     return records
 
 

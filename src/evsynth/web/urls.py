@@ -30,6 +30,7 @@ review_patterns = [
     path("studies/<str:study_id>/", appraisal.extraction, name="extraction"),
     path("studies/<str:study_id>/appraise/<str:instrument>/", appraisal.appraise, name="appraise"),
     path("analysis/", analysis.analysis, name="analysis"),
+    path("analysis.json", analysis.analysis_json, name="analysis-json"),
     path("grade/", analysis.grade, name="grade"),
     path("prisma/", analysis.prisma, name="prisma"),
     path("documents/", analysis.documents, name="documents"),

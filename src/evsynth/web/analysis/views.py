@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -25,6 +27,23 @@ from evsynth.web.lib.audit import record_event
 from evsynth.web.lib.jobs import Progress, start_job
 from evsynth.web.lib.pages import page
 from evsynth.web.reviews.models import Job, JobStatus
+
+
+class _NanEncoder(DjangoJSONEncoder):
+    """JSON has no NaN or infinity: they become null (an undefined prediction interval)."""
+
+    def encode(self, o: Any) -> str:
+        return super().encode(_finite(o))
+
+
+def _finite(o: Any) -> Any:
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    return o
 
 
 def _svg_data_uri(fig: Any) -> str:
@@ -89,6 +108,37 @@ def analysis(request: HttpRequest, access: Access) -> HttpResponse:
         access,
         "analysis/analysis.html",
         {"analyses": analyses, "error": error, "findings": findings},
+    )
+
+
+@review_view("read")
+def analysis_json(request: HttpRequest, access: Access) -> HttpResponse:
+    """The analyses as JSON: each model's fields as ``evsynth meta`` prints them."""
+    run, error = _run_or_error(access)
+    if run is None:
+        return JsonResponse({"error": error}, status=400)
+    return JsonResponse(
+        {
+            "analyses": [
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "outcome": a.outcome,
+                    "timepoint_months": a.timepoint_months,
+                    "fixed": a.fixed.to_dict(),
+                    "random": a.random.to_dict(),
+                }
+                for a in run.analyses
+            ],
+            "evidence": {
+                "level": run.evidence.level,
+                "label": run.evidence.label,
+                "rationale": run.evidence.rationale,
+            },
+            "prisma": run.prisma,
+        },
+        json_dumps_params={"allow_nan": False},
+        encoder=_NanEncoder,
     )
 
 

@@ -100,9 +100,7 @@ def export_files(review: Review, viewer: str | None) -> tuple[dict[str, bytes], 
         files[name] = csv_text(columns or _columns_of(rows), rows).encode("utf-8")
     records = list(Record.objects.filter(review=review))
     if records:
-        files[RECORDS_FILE] = "".join(
-            json.dumps(r.data, ensure_ascii=False) + "\n" for r in records
-        ).encode("utf-8")
+        files[RECORDS_FILE] = "".join(r.line + "\n" for r in records).encode("utf-8")
     sources = [s.row for s in Source.objects.filter(review=review)]
     if sources:
         files[SOURCES_FILE] = csv_text(SOURCE_COLUMNS, sources).encode("utf-8")
@@ -257,7 +255,15 @@ def import_files(files: Mapping[str, bytes], owner: Any, title: str = "") -> Rev
             if not line.strip():
                 continue
             data = json.loads(line)
-            objs.append(Record(review=review, record_id=data["id"], position=line_no, data=data))
+            objs.append(
+                Record(
+                    review=review,
+                    record_id=data["id"],
+                    position=line_no,
+                    line=line.rstrip("\r"),
+                    data=data,
+                )
+            )
         for rec in Record.objects.bulk_create(objs):
             by_id[rec.record_id] = rec
     _, sources = _csv_rows(files, SOURCES_FILE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path, PurePath
 from typing import Any
@@ -70,7 +71,13 @@ def import_upload(review: Review, data: bytes, filename: str, source: str | None
         new_records = after.records[len(before.records) :]
         start = (RecordRow.objects.filter(review=review).aggregate(m=Max("position"))["m"] or 0) + 1
         RecordRow.objects.bulk_create(
-            RecordRow(review=review, record_id=r.id, position=start + i, data=r.to_dict())
+            RecordRow(
+                review=review,
+                record_id=r.id,
+                position=start + i,
+                line=json.dumps(r.to_dict(), ensure_ascii=False),
+                data=r.to_dict(),
+            )
             for i, r in enumerate(new_records)
         )
         position = SourceRow.objects.filter(review=review).count()

@@ -36,11 +36,16 @@ class Source(models.Model):
 
 
 class Record(models.Model):
-    """One bibliographic record; ``data`` is its records.jsonl object, ``record_id`` its ``id``."""
+    """One bibliographic record: its records.jsonl line verbatim and parsed.
+
+    ``line`` is what the export writes back (PostgreSQL's jsonb does not keep key order, so the
+    parsed ``data`` alone could not give the file back byte for byte); ``data`` is for display.
+    """
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
     record_id = models.CharField(max_length=100)
     position = models.PositiveIntegerField()
+    line = models.TextField()
     data = models.JSONField()
 
     class Meta:
