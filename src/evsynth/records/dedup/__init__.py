@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from evsynth.errors import InputError
 from evsynth.records.dedup.blocking import candidate_pairs
 from evsynth.records.dedup.cluster import components
 from evsynth.records.dedup.normalise import normalise
@@ -104,7 +105,7 @@ def find_duplicates(
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-        raise ValueError(f"record ID {dup!r} occurs more than once")
+        raise InputError(f"record ID {dup!r} occurs more than once", column="id")
     norm = [normalise(r, i) for i, r in enumerate(records)]
     pairs = sorted(candidate_pairs(norm))
     total = len(pairs)

@@ -54,13 +54,16 @@ class ImportResult:
     layout: str = ""
     entries: int = field(default=0)
 
-    def summary(self) -> str:
-        """One line per import plus one per problem."""
+    def summary(self, limit: int = 20) -> str:
+        """One line for the import plus one per problem (the first ``limit`` of them)."""
         head = (
             f"{self.source.file}: {len(self.records)} records from {self.source.database} "
             f"({self.format}{', ' + self.layout if self.layout else ''})"
         )
-        return "\n".join([head, *(f"  warning: {p}" for p in self.problems)])
+        lines = [head, *(f"  warning: {p}" for p in self.problems[:limit])]
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more warnings")
+        return "\n".join(lines)
 
 
 @dataclass
