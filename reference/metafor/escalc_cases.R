@@ -139,6 +139,28 @@ add_case("GEN seed review Fig 2A (yi, sei)", "GEN", seed2a)
 add_case("GEN dat.ishak2007 (yi, vi, with NAs)", "GEN", list(yi = dat.ishak2007$y2i, vi = dat.ishak2007$v2i))
 add_case("GEN k=1", "GEN", list(yi = -0.4, vi = 0.02))
 
+## ---- more data sets (held-out style: same measures on other published data) -----------
+hine <- list(ai = dat.hine1989$ai, n1i = dat.hine1989$n1i, ci = dat.hine1989$ci, n2i = dat.hine1989$n2i)
+laop <- list(ai = dat.laopaiboon2015$ai, n1i = dat.laopaiboon2015$n1i,
+             ci = dat.laopaiboon2015$ci, n2i = dat.laopaiboon2015$n2i)
+li <- list(ai = dat.li2007$ai, n1i = dat.li2007$n1i, ci = dat.li2007$ci, n2i = dat.li2007$n2i)
+gib <- with(dat.gibson2002, list(m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i))
+for (m in c("RR", "OR", "RD")) {
+  add_case(paste0(m, " dat.hine1989"), m, hine)
+  add_case(paste0(m, " dat.laopaiboon2015"), m, laop)
+  add_case(paste0(m, " dat.li2007 (zero cells)"), m, li)
+  add_case(paste0(m, " dat.li2007 drop00"), m, li, list(drop00 = TRUE))
+}
+for (m in c("MD", "SMD", "SMDH", "ROM")) add_case(paste0(m, " dat.gibson2002 (with NAs)"), m, gib)
+debr <- list(xi = dat.debruin2009$xi, ni = dat.debruin2009$ni)
+for (m in c("PR", "PLN", "PLO", "PAS", "PFT")) add_case(paste0(m, " dat.debruin2009"), m, debr)
+mcd <- list(ri = dat.mcdaniel1994$ri, ni = dat.mcdaniel1994$ni)
+craft <- list(ri = dat.craft2003$ri, ni = dat.craft2003$ni)
+for (m in c("COR", "ZCOR")) {
+  add_case(paste0(m, " dat.mcdaniel1994"), m, mcd)
+  add_case(paste0(m, " dat.craft2003"), m, craft)
+}
+
 jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")),
                           metadat = as.character(packageVersion("metadat")),
                           cases = cases),
