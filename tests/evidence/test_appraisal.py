@@ -217,3 +217,27 @@ def test_bad_answer_is_reported_when_the_project_loads(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="answer 'perhaps' not one of: yes, no, unsure") as e:
         load_project(d)
     assert (e.value.row, e.value.column) == (6, "answer")
+
+
+def test_project_agreements_pair_raters_and_skip_consensus(tmp_path: Path) -> None:
+    import shutil
+
+    from evsynth.evidence.appraisal import project_agreements
+    from evsynth.evidence.project import example_path, load_project
+
+    d = tmp_path / "p"
+    shutil.copytree(example_path("adhesiolysis-disc-herniation"), d)
+    extra = [
+        f"gerdesmeyer2013,cochrane-back-2015,{rater},c{i:02d},{answer},"
+        for rater, flip in (("ann", set()), ("bob", {3, 4}))
+        for i in range(1, 14)
+        for answer in ["no" if i in flip else "yes"]
+    ]
+    with (d / "appraisals.csv").open("a") as f:
+        f.write("\n".join(extra) + "\n")
+    p = load_project(d)
+    (pair,) = project_agreements(p)
+    assert (pair.rater_a, pair.rater_b, pair.agreement.n) == ("ann", "bob", 13)
+    # ann: 13 yes; bob: 11 yes, 2 no -> p_o = 11/13, p_e = (13*11)/169 = 11/13 -> kappa 0.
+    assert pair.agreement.kappa == pytest.approx(0.0)
+    assert pair.agreement.percent_agreement == pytest.approx(100 * 11 / 13)

@@ -198,3 +198,14 @@ def test_team_instruments_travel_with_the_project(tmp_path: Path) -> None:
     (d / "instruments" / "team-check.yaml").write_text(text)
     save_project(load_project(d), tmp_path / "out")
     assert (tmp_path / "out" / "instruments" / "team-check.yaml").read_text() == text
+
+
+def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    d = _copy_seed(tmp_path)
+    lines = (d / "review.yaml").read_text().splitlines()
+    idx = next(i for i, line in enumerate(lines) if line.startswith("timepoints_months"))
+    lines[idx] = "timepoints_months: [3, 6, 12"
+    (d / "review.yaml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="invalid YAML") as e:
+        load_project(d)
+    assert e.value.row is not None and abs(e.value.row - (idx + 1)) <= 1

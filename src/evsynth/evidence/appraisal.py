@@ -372,3 +372,34 @@ def rater_agreement(
     }
     keys = [k for k in a if k in b and (study_id is None or k[0] == study_id)]
     return cohens_kappa([a[k] for k in keys], [b[k] for k in keys])
+
+
+@dataclass(frozen=True)
+class RaterAgreement:
+    """Agreement of two raters with one instrument on one study."""
+
+    study_id: str
+    instrument: str
+    rater_a: str
+    rater_b: str
+    agreement: Agreement
+
+
+def project_agreements(project: ReviewProject) -> tuple[RaterAgreement, ...]:
+    """Cohen's kappa for every study that two raters appraised with the same instrument.
+
+    Consensus rows (a rater named ``consensus``) are the resolution, not a third rater, and are
+    left out. Pairs are listed in the order the raters first appear in appraisals.csv.
+    """
+    raters: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a in project.appraisals:
+        key = (a.study_id, a.instrument)
+        if CONSENSUS not in a.rater.lower() and a.rater not in raters[key]:
+            raters[key].append(a.rater)
+    out = []
+    for (study_id, inst), names in raters.items():
+        for i, ra in enumerate(names):
+            for rb in names[i + 1 :]:
+                agreement = rater_agreement(project.appraisals, inst, ra, rb, study_id=study_id)
+                out.append(RaterAgreement(study_id, inst, ra, rb, agreement))
+    return tuple(out)
