@@ -161,6 +161,12 @@ for (m in c("COR", "ZCOR")) {
   add_case(paste0(m, " dat.craft2003"), m, craft)
 }
 
+## ---- partly missing cells: metafor fills bi/di/mi from the group size where it can ---------
+add_case("OR bi partly missing with n1i", "OR",
+         list(ai = c(3, 4, 5), bi = c(7, NA, 5), n1i = c(10, 12, NA), ci = c(1, 2, 0),
+              di = c(9, 8, 10), n2i = c(10, 10, 10)))
+add_case("PLO mi partly missing with ni", "PLO", list(xi = c(3, 4, 0), mi = c(7, NA, 5), ni = c(10, 12, NA)))
+
 jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")),
                           metadat = as.character(packageVersion("metadat")),
                           cases = cases),

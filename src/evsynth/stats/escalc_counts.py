@@ -17,6 +17,33 @@ from evsynth.stats.escalc_common import FloatArray, check, vtype_check, wmean
 TO_OPTIONS = ("all", "only0", "if0all", "none")
 
 
+def _cell_or_rest(
+    measure: str,
+    name: str,
+    cell: FloatArray | None,
+    events: FloatArray,
+    total: FloatArray | None,
+    total_name: str,
+) -> FloatArray:
+    """The non-event count: as given, or ``total - events`` where it is missing (metafor's
+    ``replmiss``); a given count must agree with the total."""
+    if cell is None and total is None:
+        raise InputError(f"Measure {measure} needs {name} or {total_name}", column=name)
+    events_name = {"bi": "ai", "di": "ci", "mi": "xi"}[name]
+    if total is not None:
+        what = "group size" if total_name != "ni" else "sample size"
+        check(events > total, events, events_name, f"events are more than the {what} {total_name}")
+    if cell is None:
+        assert total is not None
+        return total - events
+    if total is None:
+        return cell
+    both = ~np.isnan(cell) & ~np.isnan(total) & ~np.isnan(events)
+    check(both & (total != events + cell), total, total_name,
+          f"{total_name} is not equal to {events_name} + {name}")  # fmt: skip
+    return np.where(np.isnan(cell), total - events, cell)
+
+
 def _correct(cells: list[FloatArray], add: float, to: str) -> list[FloatArray]:
     """Add ``add`` to the cells of the rows chosen by ``to`` (metafor's continuity correction)."""
     if to not in TO_OPTIONS:
@@ -58,20 +85,9 @@ def two_by_two(
     L. V. Hedges, & J. C. Valentine (Eds.), The handbook of research synthesis and meta-analysis
     (2nd ed., pp. 237-253). Russell Sage Foundation.
     """
-    if bi is None:
-        if n1i is None:
-            raise InputError(f"Measure {measure} needs bi or n1i", column="bi")
-        check(ai > n1i, ai, "ai", "events are more than the group size n1i")
-        bi = n1i - ai
-    elif n1i is not None:
-        check(n1i != ai + bi, n1i, "n1i", "n1i is not equal to ai + bi")
-    if di is None:
-        if n2i is None:
-            raise InputError(f"Measure {measure} needs di or n2i", column="di")
-        check(ci > n2i, ci, "ci", "events are more than the group size n2i")
-        di = n2i - ci
-    elif n2i is not None:
-        check(n2i != ci + di, n2i, "n2i", "n2i is not equal to ci + di")
+    # metafor's replmiss: a missing bi/di is taken from n1i - ai / n2i - ci where those exist.
+    bi = _cell_or_rest(measure, "bi", bi, ai, n1i, "n1i")
+    di = _cell_or_rest(measure, "di", di, ci, n2i, "n2i")
     for name, cell in (("ai", ai), ("bi", bi), ("ci", ci), ("di", di)):
         check(cell < 0, cell, name, "count is negative")
     if measure == "RD":
@@ -124,13 +140,7 @@ def proportion(
     Freeman, M. F., & Tukey, J. W. (1950). Transformations related to the angular and the square
     root. The Annals of Mathematical Statistics, 21(4), 607-611.
     """
-    if mi is None:
-        if ni is None:
-            raise InputError(f"Measure {measure} needs ni (or mi)", column="ni")
-        check(xi > ni, xi, "xi", "events are more than the sample size ni")
-        mi = ni - xi
-    elif ni is not None:
-        check(ni != xi + mi, ni, "ni", "ni is not equal to xi + mi")
+    mi = _cell_or_rest(measure, "mi", mi, xi, ni, "ni")
     check(xi < 0, xi, "xi", "count is negative")
     check(mi < 0, mi, "mi", "count is negative")
     check(xi + mi <= 0, xi + mi, "ni", "sample size is not positive")
