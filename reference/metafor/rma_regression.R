@@ -19,7 +19,20 @@ for (m in c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "EB", "HS")) for (tt in 
     newmods = newmods, pred = pr$pred, pred_se = pr$se, pred_ci_lb = pr$ci.lb, pred_ci_ub = pr$ci.ub,
     pred_pi_lb = if (is.null(pr$pi.lb)) pr$ci.lb else pr$pi.lb,
     pred_pi_ub = if (is.null(pr$pi.ub)) pr$ci.ub else pr$pi.ub,
-    anova_btt = 3, anova_QM = av$QM, anova_QMp = av$QMp)
+    anova_btt = 3, anova_QM = av$QM, anova_QMp = av$QMp,
+    fit_ml = unname(res$fit.stats[, "ML"]), fit_reml = unname(res$fit.stats[, "REML"]))
+}
+# likelihood-ratio tests: full (ablat + year) against reduced (ablat) models
+lrts <- list()
+for (m in c("ML", "REML", "FE")) {
+  full <- rma(yi, vi, mods = ~ ablat + year, data = dat, method = m)
+  red <- rma(yi, vi, mods = ~ ablat, data = dat, method = m)
+  a <- suppressWarnings(anova(full, red))
+  lrts[[length(lrts) + 1]] <- list(method = m, call = sprintf("anova(full, reduced) with method='%s'", m),
+    LRT = a$LRT, pval = a$pval, parms_f = a$parms.f, parms_r = a$parms.r,
+    ll_f = unname(a$fit.stats.f["ll"]), ll_r = unname(a$fit.stats.r["ll"]),
+    AIC_f = unname(a$fit.stats.f["AIC"]), AIC_r = unname(a$fit.stats.r["AIC"]), R2 = a$R2,
+    QE_f = a$QE.f, QE_r = a$QE.r)
 }
 # a categorical moderator (treatment coding, first level alphabetically is the reference)
 for (m in c("REML", "DL")) for (tt in c("z", "knha")) {
@@ -42,5 +55,5 @@ for (m in c("REML", "DL", "FE")) {
     Q_between = between$QE, Q_between_df = length(fits) - 1, Q_between_p = between$QEp)
 }
 jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")), yi = c(dat$yi), vi = c(dat$vi),
-  ablat = dat$ablat, year = dat$year, alloc = as.character(dat$alloc), cases = cases, subgroups = sub),
+  ablat = dat$ablat, year = dat$year, alloc = as.character(dat$alloc), cases = cases, subgroups = sub, lrts = lrts),
   out_path, digits = NA, auto_unbox = TRUE, na = "null")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from evsynth.stats.models import rma
-from evsynth.stats.regression import anova, predict, subgroups
+from evsynth.stats.regression import anova, lrt, predict, subgroups
 from helpers import REFERENCE
 
 REF: dict[str, Any] = json.loads((REFERENCE / "metafor" / "rma_regression.json").read_text())
@@ -125,3 +125,39 @@ def test_subgroup_moderator_model_is_metafors_qm() -> None:
     sg = subgroups(YI, VI, REF["alloc"], method="REML")
     assert pytest.approx(ref["QM"], rel=1e-5) == sg.QM
     assert sg.QM_p == pytest.approx(ref["QMp"], rel=1e-5)
+
+
+@pytest.mark.parametrize("case", NUMERIC, ids=[f"{c['method']}-{c['test']}" for c in NUMERIC])
+def test_fit_statistics_match_metafor(case: dict[str, Any]) -> None:
+    res = rma(
+        YI,
+        VI,
+        mods={"ablat": REF["ablat"], "year": REF["year"]},
+        method=case["method"],
+        test=case["test"],
+    )
+    rtol = _rtol(case["method"])
+    assert res.fit_ml is not None and res.fit_reml is not None
+    for ours, theirs in ((res.fit_ml, case["fit_ml"]), (res.fit_reml, case["fit_reml"])):
+        got = [ours.loglik, ours.deviance, ours.AIC, ours.BIC, ours.AICc]
+        np.testing.assert_allclose(got, theirs, rtol=rtol)
+
+
+@pytest.mark.parametrize("case", REF["lrts"], ids=[c["method"] for c in REF["lrts"]])
+def test_likelihood_ratio_test_matches_metafor(case: dict[str, Any]) -> None:
+    full = rma(YI, VI, mods={"ablat": REF["ablat"], "year": REF["year"]}, method=case["method"])
+    reduced = rma(YI, VI, mods={"ablat": REF["ablat"]}, method=case["method"])
+    rtol = _rtol(case["method"])
+    # the order of the arguments does not matter
+    for test in (lrt(full, reduced), lrt(reduced, full)):
+        assert pytest.approx(case["LRT"], rel=rtol) == test.LRT
+        assert test.p_value == pytest.approx(case["pval"], rel=rtol)
+        assert (test.parms_full, test.parms_reduced) == (case["parms_f"], case["parms_r"])
+        assert test.loglik_full == pytest.approx(case["ll_f"], rel=rtol)
+        assert test.loglik_reduced == pytest.approx(case["ll_r"], rel=rtol)
+        assert test.AIC_full == pytest.approx(case["AIC_f"], rel=rtol)
+        assert pytest.approx(case["R2"], rel=rtol) == test.R2
+        assert test.QE_full == pytest.approx(case["QE_f"], rel=rtol)
+    assert ("REML comparisons" in " ".join(lrt(full, reduced).warnings)) == (
+        case["method"] == "REML"
+    )

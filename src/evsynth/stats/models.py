@@ -39,7 +39,7 @@ from evsynth.stats._checks import (
 from evsynth.stats._design import design_matrix
 from evsynth.stats._linalg import FloatArray, Projection, has_full_rank, wls
 from evsynth.stats._roots import R_TOL, brent_root
-from evsynth.stats.results import Interval, RMAResult, back_transform
+from evsynth.stats.results import FitStatistics, Interval, RMAResult, back_transform
 from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2, q_statistic
 
 EPS = 2.220446049250313e-16
@@ -203,6 +203,8 @@ def fit(
         R2 = _pseudo_r2(y, v, X, w, tau2, method, fixed)
 
     weights = 100.0 * w / float(np.sum(w))
+    parms = p + (0 if fixed else 1)
+    fit_ml, fit_reml = fit_statistics(y, v, X, w, beta, tau2, parms)
     result = RMAResult(
         k=k,
         estimate=float(beta[0]),
@@ -252,10 +254,59 @@ def fit(
         converged=est.converged,
         iterations=est.iterations,
         fit_notes=tuple(notes),
+        fit_ml=fit_ml,
+        fit_reml=fit_reml,
+        parms=parms,
     )
     if not guardrails:
         return result
     return replace(result, warnings=guardrail_warnings(result))
+
+
+def fit_statistics(
+    y: FloatArray,
+    v: FloatArray,
+    X: FloatArray,
+    w: FloatArray,
+    beta: FloatArray,
+    tau2: float,
+    parms: int,
+) -> tuple[FitStatistics, FitStatistics]:
+    """metafor's ``fit.stats``: ML and REML log-likelihood, deviance, AIC, BIC and AICc.
+
+    The REML log-likelihood includes metafor's constant ``1/2 log|X'X|`` (``REMLf = TRUE``), so
+    values are comparable with metafor's; the ML deviance is relative to the saturated model.
+    """
+    k, p = X.shape
+    rss = float(np.sum(w * (y - X @ beta) ** 2))
+    log_v = float(np.sum(np.log(v + tau2)))
+    ll_ml = -0.5 * k * math.log(2 * math.pi) - 0.5 * log_v - 0.5 * rss
+    _s, logdet_xx = np.linalg.slogdet(X.T @ X)
+    _s, logdet_xwx = np.linalg.slogdet(X.T @ (w[:, None] * X))
+    ll_reml = (
+        -0.5 * (k - p) * math.log(2 * math.pi)
+        + 0.5 * float(logdet_xx)
+        - 0.5 * log_v
+        - 0.5 * float(logdet_xwx)
+        - 0.5 * rss
+    )
+    if k > p:
+        saturated = float(np.sum(-0.5 * np.log(2 * math.pi * v)))
+        dev_ml = -2.0 * (ll_ml - saturated)
+    else:
+        dev_ml = 0.0
+
+    def criteria(ll: float, dev: float, n: int) -> FitStatistics:
+        m = max(n, parms + 2)
+        return FitStatistics(
+            loglik=ll,
+            deviance=dev,
+            AIC=-2.0 * ll + 2.0 * parms,
+            BIC=-2.0 * ll + parms * math.log(n) if n > 0 else math.nan,
+            AICc=-2.0 * ll + 2.0 * parms * m / (m - parms - 1),
+        )
+
+    return criteria(ll_ml, dev_ml, k), criteria(ll_reml, -2.0 * ll_reml, k - p)
 
 
 def _omnibus(

@@ -170,6 +170,104 @@ def anova(res: RMAResult, btt: Sequence[int]) -> WaldTest:
 
 
 @dataclass(frozen=True)
+class LikelihoodRatioTest:
+    """Comparison of a full and a reduced model (metafor's ``anova(full, reduced)``)."""
+
+    method: str
+    parms_full: int
+    parms_reduced: int
+    loglik_full: float
+    loglik_reduced: float
+    AIC_full: float
+    AIC_reduced: float
+    LRT: float
+    p_value: float
+    QE_full: float
+    QE_reduced: float
+    tau2_full: float
+    tau2_reduced: float
+    R2: float
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Two rows and the test, as metafor prints them."""
+        return "\n".join(
+            [
+                f"{'':<8} {'df':>3} {'logLik':>10} {'AIC':>10} {'LRT':>9} {'pval':>8} "
+                f"{'QE':>10} {'tau^2':>8}",
+                f"{'Full':<8} {self.parms_full:>3} {self.loglik_full:10.4f} "
+                f"{self.AIC_full:10.4f} {'':>9} {'':>8} {self.QE_full:10.4f} "
+                f"{self.tau2_full:8.4f}",
+                f"{'Reduced':<8} {self.parms_reduced:>3} {self.loglik_reduced:10.4f} "
+                f"{self.AIC_reduced:10.4f} {self.LRT:9.4f} {self.p_value:8.4f} "
+                f"{self.QE_reduced:10.4f} {self.tau2_reduced:8.4f}",
+                f"R^2 (proportion of tau^2 accounted for by the full model): {self.R2:.2f}%",
+                *self.warnings,
+            ]
+        )
+
+
+def lrt(full: RMAResult, reduced: RMAResult) -> LikelihoodRatioTest:
+    """Likelihood-ratio test of nested models fitted to the same data (metafor's ``anova``).
+
+    The models are swapped if ``reduced`` has more parameters. Both must use the same method;
+    REML comparisons of models with different moderators are reported with metafor's warning
+    that they are not meaningful (refit both with ``method="ML"``).
+    """
+    if full.method in ("MH", "PETO") or reduced.method in ("MH", "PETO"):
+        raise InputError("Likelihood-ratio tests need inverse-variance models (rma)")
+    if full.parms == reduced.parms:
+        raise InputError("The models have the same number of parameters; an LRT is meaningless")
+    if full.parms < reduced.parms:
+        full, reduced = reduced, full
+    if not (np.array_equal(full.yi, reduced.yi) and np.array_equal(full.vi, reduced.vi)):
+        raise InputError("The full and reduced models were not fitted to the same yi and vi")
+    if full.method != reduced.method:
+        raise InputError(
+            f"The full model uses {full.method} and the reduced one {reduced.method}; "
+            "fit both with the same method"
+        )
+    notes: list[str] = []
+    if full.method not in ("FE", "EE", "CE", "ML", "REML"):
+        notes.append("Likelihood-ratio tests should be based on ML or REML estimation.")
+    if full.method == "REML" and full.coef_names != reduced.coef_names:
+        notes.append(
+            "REML comparisons are not meaningful for models with different fixed effects; "
+            "refit both models with method='ML'."
+        )
+    stats_f = full.fit_reml if full.method == "REML" else full.fit_ml
+    stats_r = reduced.fit_reml if full.method == "REML" else reduced.fit_ml
+    assert stats_f is not None and stats_r is not None
+    value = max(0.0, stats_r.deviance - stats_f.deviance)
+    df = full.parms - reduced.parms
+    if full.is_fixed:
+        s2_f = full.Q / (full.k - full.p)
+        s2_r = reduced.Q / (reduced.k - reduced.p)
+        r2 = 100.0 * max(0.0, (s2_r - s2_f) / s2_r) if s2_r > 0 else 0.0
+    elif reduced.tau2 == 0.0:
+        r2 = 0.0
+    else:
+        r2 = 100.0 * max(0.0, (reduced.tau2 - full.tau2) / reduced.tau2)
+    return LikelihoodRatioTest(
+        method=full.method,
+        parms_full=full.parms,
+        parms_reduced=reduced.parms,
+        loglik_full=stats_f.loglik,
+        loglik_reduced=stats_r.loglik,
+        AIC_full=stats_f.AIC,
+        AIC_reduced=stats_r.AIC,
+        LRT=value,
+        p_value=float(stats.chi2.sf(value, df)),
+        QE_full=full.Q,
+        QE_reduced=reduced.Q,
+        tau2_full=full.tau2,
+        tau2_reduced=reduced.tau2,
+        R2=r2,
+        warnings=tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
 class SubgroupResult:
     """Separate pooled estimates per subgroup and tests of the difference between them.
 

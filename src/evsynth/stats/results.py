@@ -104,6 +104,17 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class FitStatistics:
+    """Log-likelihood, deviance and information criteria (metafor's ``fit.stats`` column)."""
+
+    loglik: float
+    deviance: float
+    AIC: float
+    BIC: float
+    AICc: float
+
+
+@dataclass(frozen=True)
 class RMAResult:
     """A fitted meta-analytic model (metafor's ``rma.uni``, ``rma.mh`` or ``rma.peto``).
 
@@ -191,12 +202,21 @@ class RMAResult:
     converged: bool = True
     iterations: int = 0
     fit_notes: tuple[str, ...] = ()
+    # metafor's fit.stats under the ML and the REML likelihood (None for MH and Peto fits)
+    fit_ml: FitStatistics | None = None
+    fit_reml: FitStatistics | None = None
+    parms: int = 1  # number of estimated parameters: coefficients plus tau^2 if estimated
 
     # ------------------------------------------------------------------ derived views
     @property
     def p(self) -> int:
         """Number of model coefficients."""
         return len(self.coef_names)
+
+    @property
+    def fit_statistics(self) -> FitStatistics | None:
+        """The fit statistics of the likelihood the model was fitted with (REML or ML)."""
+        return self.fit_reml if self.method == "REML" else self.fit_ml
 
     @property
     def is_fixed(self) -> bool:
