@@ -143,3 +143,31 @@ def test_normalisation_helpers() -> None:
     assert author_key("Grundström, K.") == ("grundstrom", "k")
     assert journal_abbreviates("nat rev nephrol", "nature reviews nephrology")
     assert not journal_abbreviates("nat rev cardiol", "nature reviews nephrology")
+
+
+def test_a_substituted_word_is_not_a_typo() -> None:
+    # 0.95+ similar strings, but different papers (Bib-Dedupe's examples: vivo/vitro, men/women).
+    vivo = replace(
+        ARTICLE,
+        title="Hyaluronidase spreads contrast in the epidural space in vivo: a cadaver comparison",
+        doi="",
+        pages="",
+        volume="",
+    )
+    vitro = replace(vivo, id="b", title=vivo.title.replace("in vivo", "in vitro"))
+    assert _decision(vivo, vitro) == "uncertain"
+    typo = replace(vivo, id="b", title=vivo.title.replace("contrast", "cnotrast"))
+    assert _decision(vivo, typo) == "duplicate"
+
+
+def test_short_generic_titles_need_the_citation() -> None:
+    one = Record(id="a", title="Editorial", authors=("Racz, G. B.",), year=2009, journal="Pain")
+    two = replace(one, id="b")
+    assert _decision(one, two) == "uncertain"
+    cited = replace(one, volume="12", pages="1")
+    assert _decision(cited, replace(cited, id="b")) == "duplicate"
+
+
+def test_a_letter_about_a_paper_is_not_the_paper() -> None:
+    letter = replace(ARTICLE, id="b", title="Re: " + ARTICLE.title, pages="E400", doi="")
+    assert _decision(ARTICLE, letter) == "same_study"

@@ -225,7 +225,9 @@ def normalise(record: Record, index: int) -> NormRecord:
         last_page=last_page(record.pages),
         doi=record.doi.strip().lower(),
         pmid=record.pmid.strip().lstrip("0"),
-        notice=frozenset(w for w in words[:6] if w in NOTICE_WORDS),
+        # "Re: <title>" is how letters about a paper are titled.
+        notice=frozenset(w for w in words[:6] if w in NOTICE_WORDS)
+        | (frozenset({"reply"}) if words[:1] == ["re"] else frozenset()),
         parts=part_numbers(title),
         numbers=frozenset(w for w in words if w.isdigit()),
         is_abstract=is_abstract,

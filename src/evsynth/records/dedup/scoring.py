@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
 
 from evsynth.records.dedup.normalise import NormRecord, journal_abbreviates
 
@@ -125,6 +126,34 @@ def title_contained(x: NormRecord, y: NormRecord) -> bool:
     return fuzz.partial_ratio(a, b) >= 95
 
 
+def _near(word: str, others: frozenset[str]) -> bool:
+    """A typo of one of ``others`` (one edit or swap; two in long words) or a truncation."""
+    for other in others:
+        if min(len(word), len(other)) >= 4 and (other.startswith(word) or word.startswith(other)):
+            return True
+        allowed = (
+            2 if min(len(word), len(other)) >= 8 else 1 if min(len(word), len(other)) >= 4 else 0
+        )
+        if DamerauLevenshtein.distance(word, other, score_cutoff=allowed) <= allowed:
+            return True
+    return False
+
+
+def substituted_words(x: NormRecord, y: NormRecord) -> bool:
+    """Whether each title has a word the other lacks that is not a typo of one of its words.
+
+    "in vivo" / "in vitro", "men" / "women", "adults" / "children": titles that differ by a
+    substituted word are different papers however similar the strings are. A word only added on
+    one side (a subtitle, a heading) is not a substitution.
+    """
+    only_x, only_y = x.tokens - y.tokens, y.tokens - x.tokens
+    if not only_x or not only_y:
+        return False
+    real_x = any(not _near(w, only_y) for w in only_x)
+    real_y = any(not _near(w, only_x) for w in only_y)
+    return real_x and real_y
+
+
 def compare(x: NormRecord, y: NormRecord) -> PairScore:
     """Score and classify one candidate pair."""
     reasons: list[str] = []
@@ -225,7 +254,13 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
     related = tsim >= TITLE_CLOSE and (asim is None or asim >= 0.5)
     if hard:
         decision = SAME_STUDY if related else DISTINCT
-    elif tsim >= TITLE_SAME and support >= 2:
+    elif (
+        tsim >= TITLE_SAME
+        and support >= 2
+        and (ident or citation or (len(x.tokens) >= 3 and not substituted_words(x, y)))
+    ):
+        # Short generic titles ("Editorial", "Stroke rehabilitation") and titles with a word
+        # substituted need an identifier or the citation as well.
         decision = DUPLICATE
     elif ident and (tsim >= 0.8 or title_contained(x, y)):
         decision = DUPLICATE  # translated or re-punctuated title with the same identifier
