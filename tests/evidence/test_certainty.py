@@ -128,6 +128,16 @@ def test_two_arm_example_summary_of_findings() -> None:
     assert assessment.start == "high"
     assert row.certainty == "moderate"
     assert row.reasons == ("imprecision: 33 events, below the optimal information size 300",)
+    # Control risk 7/42 = 167 per 1000; with RR 3.467, 578 per 1000 (= 26/45 for one study).
+    assert row.absolute_effect.startswith("167 per 1000 with control; 578 per 1000 (")
+
+
+def test_corresponding_risk_for_odds_ratio() -> None:
+    from evsynth.evidence.certainty import corresponding_risk
+
+    # OR 2 at control risk 0.2: odds 0.25 -> 0.5 -> risk 1/3.
+    assert corresponding_risk("OR", 2.0, 0.2) == pytest.approx(1 / 3)
+    assert corresponding_risk("RR", 6.0, 0.2) == 1.0
 
 
 def test_seed_single_arm_analysis_starts_low() -> None:

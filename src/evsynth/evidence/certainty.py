@@ -120,6 +120,7 @@ class SummaryOfFindingsRow:
     effect: str
     certainty: Certainty
     reasons: tuple[str, ...] = field(default=())
+    absolute_effect: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,9 +129,40 @@ class SummaryOfFindingsRow:
             "studies": self.studies,
             "participants": self.participants,
             "effect": self.effect,
+            "absolute_effect": self.absolute_effect,
             "certainty": self.certainty,
             "reasons": list(self.reasons),
         }
+
+
+def corresponding_risk(measure: str, ratio: float, control_risk: float) -> float:
+    """Risk with the intervention implied by a risk or odds ratio and the control group's risk.
+
+    RR: ratio x control risk (capped at 1). OR: ratio x r / (1 - r + ratio x r). These are the
+    "corresponding risks" of a GRADE summary-of-findings table (Guyatt et al., J Clin Epidemiol
+    2011;64:383-94).
+    """
+    if measure.upper() == "OR":
+        return ratio * control_risk / (1 - control_risk + ratio * control_risk)
+    return min(1.0, ratio * control_risk)
+
+
+def absolute_effect_text(result: PooledResult, control_risk: float) -> str:
+    """'167 per 1000 with control; 578 per 1000 (282 to 1000) with the intervention'."""
+    m = result.measure.upper()
+    if m not in ("RR", "OR"):
+        return ""
+    per = [
+        1000 * corresponding_risk(m, math.exp(x), control_risk)
+        for x in (result.estimate, result.ci_lower, result.ci_upper)
+    ]
+    capped = (
+        " (capped at 1000)" if m == "RR" and math.exp(result.ci_upper) * control_risk > 1 else ""
+    )
+    return (
+        f"{1000 * control_risk:.0f} per 1000 with control; {per[0]:.0f} per 1000 "
+        f"({per[1]:.0f} to {per[2]:.0f}){capped} with the intervention"
+    )
 
 
 def _is_ratio(measure: str) -> bool:
@@ -319,8 +351,13 @@ def summary_of_findings_row(
     participants: int | None = None,
     level: float = 95.0,
     unit: str = "",
+    control_risk: float | None = None,
 ) -> SummaryOfFindingsRow:
-    """A summary-of-findings row from a pooled result and its certainty assessment."""
+    """A summary-of-findings row from a pooled result and its certainty assessment.
+
+    With ``control_risk`` (the control groups' pooled risk) a ratio measure also gets the
+    absolute effect per 1000.
+    """
     return SummaryOfFindingsRow(
         outcome=assessment.outcome,
         timepoint_months=timepoint_months,
@@ -329,6 +366,7 @@ def summary_of_findings_row(
         effect=effect_text(result, level=level, unit=unit),
         certainty=assessment.certainty,
         reasons=assessment.reasons,
+        absolute_effect=absolute_effect_text(result, control_risk) if control_risk else "",
     )
 
 
@@ -378,6 +416,12 @@ def certainty_for_analysis(
             break
         participants += n
     events = sum(v.responders for v in rows if v.responders is not None) if two_arm else None
+    control_risk = None
+    if spec.data == "responders" and len(spec.arms) == 2:
+        control = [v for v in rows if v.arm == spec.arms[1] and v.responders is not None]
+        n_control = sum(v.n or 0 for v in control)
+        if n_control:
+            control_risk = sum(v.responders or 0 for v in control) / n_control
     mid = project.protocol.grading.imprecision_threshold.get(spec.outcome)
     assessment = assess_certainty(
         result,
@@ -409,5 +453,6 @@ def certainty_for_analysis(
         timepoint_months=spec.timepoint_months,
         participants=participants if participants >= 0 else None,
         level=spec.level,
+        control_risk=control_risk,
     )
     return assessment, row
