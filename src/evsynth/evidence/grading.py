@@ -261,7 +261,11 @@ def grade_evidence(
     level = rule.level if rule is not None else "V"
     conflicting = False
     parts: list[str] = []
-    subject = "effectiveness" if direction != "negative" else "lack of effectiveness"
+    if question == "effectiveness":
+        subject = "effectiveness" if direction != "negative" else "lack of effectiveness"
+    else:
+        subject = "the assessed measure or consequence"
+        subject = subject if direction != "negative" else f"evidence against {subject}"
     if rule is not None:
         parts.append(
             f"Level {level} ({LABELS[level]}) for {subject}: {rule.text} "
@@ -279,9 +283,9 @@ def grade_evidence(
         parts.append(f"Also {'supporting' if direction == 'positive' else 'in line'}: "
                      f"{_describe(others)}.")  # fmt: skip
     if rule is not None and level != "I":
-        higher = [r for r in _rules(question) if LEVELS.index(r.level) < LEVELS.index(level)]
-        if higher:
-            parts.append(f"Not Level {higher[-1].level}: that needs {higher[-1].text}.")
+        above = LEVELS[LEVELS.index(level) - 1]
+        needs = " or ".join(r.text for r in _rules(question) if r.level == above)
+        parts.append(f"Not Level {above}: that needs {needs}.")
     if direction == "positive" and negative:
         parts.append(f"Negative or neutral: {_describe(negative)}.")
         if neg_rule is not None and LEVELS.index(neg_rule.level) <= LEVELS.index(level):
