@@ -39,6 +39,7 @@ def _count_entries(path: Path, marker: bytes) -> int:
         ("pubmed.xml", "pubmed_xml", b"<PubmedArticle>"),
         ("endnote.xml", "endnote_xml", b"<record>"),
         ("zotero.bib", "bibtex", b"@article"),
+        ("wos_plain.txt", "wos_plain", b"PT "),
     ],
 )
 def test_no_record_is_dropped(name: str, fmt: str, marker: bytes) -> None:
@@ -133,6 +134,18 @@ def test_bibtex_macros_latex_accents_and_booktitle() -> None:
     assert first.extra["note"] == "Unknown fields are kept"
     assert (first.source_line, second.source_line) == (4, 17)
     assert second.journal == "Annual Meeting of ASIPP" and second.type == "inproceedings"
+
+
+def test_web_of_science_plain_text() -> None:
+    result = import_file(FIXTURES / "wos_plain.txt")
+    first, second = result.records
+    assert result.source.database == "Web of Science"
+    assert first.title == f"{TITLE_START} in post lumbar surgery syndrome"
+    assert first.authors == ("Manchikanti, Laxmaiah", "Singh, Vijay", "Cash, Kimberly A.")
+    assert (first.pages, first.doi, first.pmid) == ("E341-E354", DOI, "19935979")
+    assert first.keywords == ("adhesiolysis", "post lumbar surgery syndrome")
+    assert (first.source_line, second.source_line) == (3, 26)
+    assert second.authors == ("Heavner, JE", "Racz, GB")
 
 
 @pytest.mark.parametrize(

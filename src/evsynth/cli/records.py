@@ -55,7 +55,9 @@ def _progress(label: str) -> Iterator[Any]:
     "--format",
     "fmt",
     default=None,
-    type=click.Choice(["ris", "medline", "pubmed_xml", "endnote_xml", "bibtex", "csv", "excel"]),
+    type=click.Choice(
+        ["ris", "medline", "pubmed_xml", "endnote_xml", "bibtex", "wos_plain", "csv", "excel"]
+    ),
     help="Force the export format instead of detecting it.",
 )
 def import_cmd(files: tuple[Path, ...], project: Path, source: str | None, fmt: str | None) -> None:

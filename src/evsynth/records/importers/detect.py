@@ -13,6 +13,7 @@ from evsynth.errors import InputError
 
 FORMATS: tuple[str, ...] = (
     "ris",
+    "wos_plain",
     "medline",
     "pubmed_xml",
     "endnote_xml",
@@ -23,6 +24,7 @@ FORMATS: tuple[str, ...] = (
 
 _RIS = re.compile(r"^TY  ?- ", re.MULTILINE)
 _MEDLINE = re.compile(r"^PMID- ", re.MULTILINE)
+_WOS_PLAIN = re.compile(r"^(?:FN |PT [A-Z]\s*$)", re.MULTILINE)
 _BIBTEX = re.compile(r"^\s*@[A-Za-z]+\s*[{(]", re.MULTILINE)
 
 
@@ -50,6 +52,8 @@ def detect_format(data: bytes, path: str | Path) -> str:
         raise InputError(
             "XML file that is neither PubMed XML nor EndNote XML", file=str(path), row=1
         )
+    if head.startswith("FN ") or (_WOS_PLAIN.search(head) and re.search(r"^ER\s*$", head, re.M)):
+        return "wos_plain"
     if _MEDLINE.search(head):
         return "medline"
     if _RIS.search(head):
