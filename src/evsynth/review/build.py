@@ -60,6 +60,15 @@ def _move_into_place(tmp: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _publishable(folder: Path) -> None:
+    """Give the build the permissions of ordinary new files (temporary files are owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+    for p in folder.rglob("*"):
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~umask)
+
+
 def write_outputs(
     run: ReviewRun,
     out_dir: str | Path,
@@ -117,6 +126,7 @@ def write_outputs(
             (tmp / "report.html").unlink()
         write_text_atomic(tmp / MARKER, f"evsynth {run.version}\n")
         files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
+        _publishable(tmp)
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
