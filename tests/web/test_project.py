@@ -76,7 +76,8 @@ def test_round_trip_with_records_links_and_screening(seeded: dict[str, Any]) -> 
         review=review, record_a=records[1].record_id, record_b=records[2].record_id, score=0.91
     )
     link = dedup.decide_pair(review, candidate, "rob", same=True)
-    dedup.undo_link(review, link.link_id, "rita")
+    assert link is not None
+    dedup.undo(review, link.link_id, "rita")
 
     first = _files(client.get(reverse("export", args=[review.pk])))
     assert first["screening/decisions.csv"].decode().splitlines()[0] == (

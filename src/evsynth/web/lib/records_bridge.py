@@ -89,12 +89,3 @@ def import_upload(review: Review, data: bytes, filename: str, source: str | None
         "problems": [str(p) for p in result.problems][:50],
         "problem_count": len(result.problems),
     }
-
-
-def append_links(review: Review, links: list[Link]) -> None:
-    with transaction.atomic():
-        start = (LinkRow.objects.filter(review=review).aggregate(m=Max("position"))["m"] or 0) + 1
-        LinkRow.objects.bulk_create(
-            LinkRow(review=review, position=start + i, row=link.to_row())
-            for i, link in enumerate(links)
-        )

@@ -23,7 +23,7 @@ from evsynth.records.screening import Resolution as LogResolution
 from evsynth.records.screening import Retrieval, ScreeningDecision, ScreeningLog
 from evsynth.web.lib.audit import record_event
 from evsynth.web.reviews.models import Review
-from evsynth.web.screening.models import Decision, FullText, LinkRow, Record, Resolution
+from evsynth.web.screening.models import Decision, FullText, Record, Resolution
 
 
 def screening_settings(review: Review) -> dict[str, Any]:
@@ -88,15 +88,11 @@ def visible(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> tuple
 
 
 def duplicate_record_ids(review: Review) -> set[str]:
-    """Records linked as duplicates of another (``record_b`` of an active duplicate link)."""
-    latest: dict[str, dict[str, str]] = {}
-    for row in LinkRow.objects.filter(review=review).order_by("position"):
-        latest[str(row.row.get("link_id"))] = row.row
-    return {
-        str(r["record_b"])
-        for r in latest.values()
-        if r.get("kind") == "duplicate" and r.get("status") == "active"
-    }
+    """Records that are duplicates of another: all but the first (import order) of each group."""
+    from evsynth.records.dedup.links import duplicate_groups
+    from evsynth.web.lib.records_bridge import record_set
+
+    return {rid for group in duplicate_groups(record_set(review)) for rid in group[1:]}
 
 
 def screenable(review: Review, stage: str, log: ScreeningLog | None = None) -> list[Record]:

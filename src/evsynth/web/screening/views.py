@@ -16,13 +16,12 @@ from evsynth.web.lib.access import Access, review_view, user_of
 from evsynth.web.lib.audit import record_event
 from evsynth.web.lib.jobs import Progress, start_job
 from evsynth.web.lib.pages import page
-from evsynth.web.lib.records_bridge import import_upload
+from evsynth.web.lib.records_bridge import import_upload, record_set
 from evsynth.web.reviews.models import Job
 from evsynth.web.screening import dedup, state
 from evsynth.web.screening.highlight import highlight, protocol_terms
 from evsynth.web.screening.models import (
     DuplicateCandidate,
-    LinkRow,
     Record,
     Source,
     Stage,
@@ -112,10 +111,10 @@ def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
                 user,
                 "records.duplicate",
                 f"{candidate.record_a} {candidate.record_b}",
-                value=link.to_row(),
+                value=link.to_row() if link else {"verdict": "different records"},
             )
         elif action == "undo":
-            undone = dedup.undo_link(review, request.POST.get("link_id", ""), user.get_username())
+            undone = dedup.undo(review, request.POST.get("link_id", ""), user.get_username())
             if undone is not None:
                 record_event(
                     review, user, "records.undo_link", undone.link_id, value=undone.to_row()
@@ -128,9 +127,7 @@ def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
         {"candidate": c, "a": by_id.get(c.record_a), "b": by_id.get(c.record_b)}
         for c in DuplicateCandidate.objects.filter(review=review, resolved=False)[:50]
     ]
-    latest: dict[str, dict[str, Any]] = {}
-    for row in LinkRow.objects.filter(review=review):
-        latest[str(row.row.get("link_id"))] = row.row
+    active = [link.to_row() for link in record_set(review).active_links()]
     return page(
         request,
         access,
@@ -138,7 +135,7 @@ def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
         {
             "job": shown,
             "candidates": candidates,
-            "links": [r for r in latest.values() if r.get("status") == "active"],
+            "links": active,
         },
     )
 

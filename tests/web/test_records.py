@@ -1,0 +1,116 @@
+"""Importing search exports through the page, deduplication as a job, upload limits."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from django.conf import LazySettings
+from django.test import Client
+from django.urls import reverse
+
+from evsynth.web.reviews.models import AuditEvent, Job
+from evsynth.web.screening.models import DuplicateCandidate, LinkRow, Record
+from evsynth.web.screening.state import screenable
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _upload(client: Client, review: Any, data: bytes, name: str) -> Any:
+    upload = io.BytesIO(data)
+    upload.name = name
+    return client.post(
+        reverse("records-import", args=[review.pk]), {"export": upload, "source": "PubMed"}
+    )
+
+
+def test_import_then_dedup(team: dict[str, Any], clients: dict[str, Client]) -> None:
+    review, rob = team["review"], clients["rob"]
+    response = _upload(rob, review, (FIXTURES / "search.ris").read_bytes(), "search.ris")
+    assert response.status_code == 302
+    job = Job.objects.get(kind="import")
+    # The job row the page polls: done, with the importer's count (4 entries, none dropped).
+    status = rob.get(reverse("job-status", args=[review.pk, job.pk])).json()
+    assert status["status"] == "done" and status["result"]["records"] == 4
+    assert status["result"]["format"] == "ris"
+    records = list(Record.objects.filter(review=review))
+    assert [r.data["source_line"] for r in records] == [1, 15, 23, 34]  # the TY lines of the file
+    assert records[0].data["doi"] == "10.36076/ppj.2013/16/185"
+    page = rob.get(response["Location"]).content.decode()
+    assert 'data-testid="job"' in page and "search.ris" in page
+
+    # A second import of the same file continues the numbering (the records layer's rule).
+    _upload(rob, review, (FIXTURES / "search.ris").read_bytes(), "search.ris")
+    assert Record.objects.filter(review=review).count() == 8
+
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "run"})
+    job = Job.objects.get(kind="dedup")
+    assert job.status == "done", job.message
+    groups = job.result["duplicate_groups"]
+    # The two Gerdesmeyer entries in each file and the repeated file: one group of four, and
+    # the Choi and Moon entries each twice.
+    assert sorted(len(g) for g in groups) == [2, 2, 4]
+    kept = {r.record_id for r in screenable(review, "title_abstract")}
+    assert len(kept) == 3
+    # The records layer links every automatic pair of a group: 6 in the group of four, 1 + 1.
+    assert LinkRow.objects.filter(review=review).count() == job.result["links_added"] == 8
+
+    # Undo the link of a pair: its second record returns to screening, and links.csv keeps
+    # the history (the row flips to undone and an undo row records who and when).
+    pair = next(g for g in groups if len(g) == 2)
+    link_id = next(
+        row.row["link_id"]
+        for row in LinkRow.objects.filter(review=review)
+        if {row.row["record_a"], row.row["record_b"]} == set(pair)
+    )
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "undo", "link_id": link_id})
+    assert len(screenable(review, "title_abstract")) == 4
+    statuses = [row.row["status"] for row in LinkRow.objects.filter(review=review)]
+    assert statuses.count("undone") == 2 and len(statuses) == 9
+    assert AuditEvent.objects.filter(action="records.undo_link", username="rob").count() == 1
+    # Running deduplication again does not redo the merge a person undid.
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "run"})
+    assert len(screenable(review, "title_abstract")) == 4
+
+
+def test_uncertain_pair_decided_by_a_person(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    review, rob = team["review"], clients["rob"]
+    _upload(rob, review, (FIXTURES / "search.ris").read_bytes(), "search.ris")
+    ids = [r.record_id for r in Record.objects.filter(review=review)]
+    same = DuplicateCandidate.objects.create(
+        review=review, record_a=ids[1], record_b=ids[3], score=0.8
+    )
+    other = DuplicateCandidate.objects.create(
+        review=review, record_a=ids[0], record_b=ids[1], score=0.7
+    )
+    page = rob.get(reverse("dedup", args=[review.pk])).content.decode()
+    assert page.count('data-testid="pair"') == 2
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "same", "candidate": same.pk})
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "different", "candidate": other.pk})
+    rows = [r.row for r in LinkRow.objects.filter(review=review)]
+    assert len(rows) == 1 and rows[0]["decided_by"] == "rob" and rows[0]["score"] == "0.8000"
+    assert ids[3] not in {r.record_id for r in screenable(review, "title_abstract")}
+    assert 'data-testid="pair"' not in rob.get(reverse("dedup", args=[review.pk])).content.decode()
+
+
+def test_unreadable_export_is_a_failed_job_with_the_reason(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    review = team["review"]
+    _upload(clients["rob"], review, b"\x00\x01\x02 not an export", "junk.bin")
+    job = Job.objects.get(kind="import")
+    assert job.status == "failed" and "junk.bin" in job.message
+    assert Record.objects.filter(review=review).count() == 0
+
+
+def test_upload_size_is_limited(
+    team: dict[str, Any], clients: dict[str, Client], settings: LazySettings
+) -> None:
+    settings.EVSYNTH_MAX_UPLOAD_BYTES = 100
+    response = _upload(clients["rob"], team["review"], b"TY  - JOUR\n" * 50, "big.ris")
+    assert response.status_code == 400
+    assert "larger than 100 bytes" in response.content.decode()
+    assert not Job.objects.exists()
