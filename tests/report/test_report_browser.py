@@ -1,6 +1,6 @@
 """The report as a reader sees it in Chromium: every figure loads and is legible, nothing runs
-off the page and no text spills out of its table cell, at desktop and phone widths. Full-page screenshots are kept in the test's
-temporary folder for a person to look at."""
+off the page and no text spills out of its table cell, at desktop and phone widths. Full-page
+screenshots are kept in the test's temporary folder for a person to look at."""
 
 from __future__ import annotations
 
