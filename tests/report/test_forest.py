@@ -196,3 +196,18 @@ def test_a_subgroup_analysis_result_is_drawn_with_its_test() -> None:
         f"Test for subgroup differences: Q = {sg.Q_between:.2f}, df = 1 (p = {sg.Q_between_p:.3f})"
     )
     assert expected in texts
+
+
+def test_correlation_axis_shows_round_correlations_where_they_fall() -> None:
+    """ZCOR is analysed as Fisher's z; the axis shows r = ..., at z = atanh(r)."""
+    case = BIAS["molloy2014"]
+    res = rma(case["yi"], case["vi"], measure="ZCOR")
+    fig = forest_plot(res)
+    ax = fig.axes[0]
+    labels = [float(t.get_text()) for t in ax.get_xticklabels()]
+    assert 0.0 in labels and len(labels) >= 3
+    np.testing.assert_allclose(np.tanh(ax.get_xticks()), labels, atol=1e-3)
+    texts = _texts(fig)
+    # study 1's lower limit back-transforms to -0.0003: printed 0.00, never "-0.00"
+    assert not any("-0.00" in t for t in texts)
+    assert "0.19 [0.00, 0.36]" in texts

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from evsynth.errors import InputError
 from evsynth.fileio import write_bytes_atomic
 
@@ -62,11 +64,11 @@ MEASURE_LABELS: dict[str, str] = {
     "GEN": "Estimate",
 }
 
-#: Where a difference or a ratio means "no effect" (0 on the analysis scale); proportions and
-#: correlations have no null. GEN gets metafor's default reference line at 0.
+#: Where a difference, a ratio or a correlation means "no effect" (0 on the analysis scale);
+#: proportions have no null. GEN gets metafor's default reference line at 0.
 NULL_VALUE_MEASURES = frozenset(
     {"MD", "SMD", "SMDH", "ROM", "MC", "SMCC", "SMCR", "RR", "OR", "PETO", "RD", "IRR", "HR"}
-    | {"GEN"}
+    | {"GEN", "COR", "ZCOR"}
 )
 
 METHOD_LABELS: dict[str, str] = {
@@ -152,13 +154,30 @@ def effect_axis(ax: Axes, measure: str, lo: float, hi: float) -> None:
         return
     from matplotlib.ticker import MaxNLocator
 
-    ticks = [float(t) for t in MaxNLocator(nbins=5).tick_values(lo, hi) if lo <= t <= hi]
-    ax.set_xticks(ticks)
     back = back_transformer(code)
     if back is float:
+        ticks = [float(t) for t in MaxNLocator(nbins=5).tick_values(lo, hi) if lo <= t <= hi]
+        ax.set_xticks(ticks)
         ax.set_xticklabels([f"{t:g}" for t in ticks])
-    else:
-        ax.set_xticklabels([f"{back(t):.2f}" for t in ticks])
+        return
+    # Round values on the reporting scale (e.g. correlations 0, 0.2, 0.4), placed where they
+    # fall on the analysis scale; the back-transformations are increasing, so a dense grid
+    # inverts them.
+    grid = np.linspace(lo, hi, 2001)
+    shown = np.array([back(float(x)) for x in grid])
+    nice = [
+        float(t)
+        for t in MaxNLocator(nbins=5).tick_values(shown[0], shown[-1])
+        if shown[0] <= t <= shown[-1]
+    ]
+    ax.set_xticks([float(np.interp(t, shown, grid)) for t in nice])
+    ax.set_xticklabels([f"{t:g}" for t in nice])
+
+
+def fixed(x: float, digits: int) -> str:
+    """``x`` with ``digits`` decimals, never printing a negative zero ("-0.00")."""
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 FIGURE_FORMATS = ("svg", "png", "pdf")

@@ -388,11 +388,12 @@ def _build_rows(
 
 
 def _effect_text(row: _Row, back: Callable[[float], float], digits: int) -> str:
+    f = _style.fixed
     if row.kind in {"study", "pooled"}:
         est, lo, hi = back(row.estimate), back(row.lower), back(row.upper)
-        return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+        return f"{f(est, digits)} [{f(lo, digits)}, {f(hi, digits)}]"
     if row.kind == "pi":
-        return f"[{back(row.lower):.{digits}f}, {back(row.upper):.{digits}f}]"
+        return f"[{f(back(row.lower), digits)}, {f(back(row.upper), digits)}]"
     return ""
 
 
