@@ -150,6 +150,8 @@ def test_seed_single_arm_analysis_starts_low() -> None:
               slab=[p.study(r.study_id).label for r in rows], measure="MC")  # fmt: skip
     assessment, row = certainty_for_analysis(p, spec, res)
     assert assessment.start == "low"
-    assert domain(assessment, "design")[1].startswith("single-group change from baseline")
     assert row.certainty == "very low"
+    assert row.reasons[0] == (
+        "starts low: single-group change from baseline, not a randomized comparison"
+    )
     assert any(r.startswith("inconsistency: I2 = 99 %") for r in row.reasons)

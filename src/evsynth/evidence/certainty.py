@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import numpy as np
 
@@ -92,17 +92,20 @@ class CertaintyAssessment:
     start: Certainty
     certainty: Certainty
     domains: tuple[DomainRating, ...]
+    start_reason: str = ""
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """The reasons for every domain that changed the rating."""
-        return tuple(f"{d.domain}: {d.reason}" for d in self.domains if d.change != 0)
+        """Why the rating started low (when it did) and every domain that changed it."""
+        first = (f"starts low: {self.start_reason}",) if self.start == "low" else ()
+        return first + tuple(f"{d.domain}: {d.reason}" for d in self.domains if d.change != 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
             "start": self.start,
             "certainty": self.certainty,
+            "start_reason": self.start_reason,
             "domains": [
                 {"domain": d.domain, "change": d.change, "reason": d.reason} for d in self.domains
             ],
@@ -339,8 +342,15 @@ def assess_certainty(
     elif not randomized:
         domains.append(DomainRating("large effect", 0, "not considered: already rated down"))
     total = LEVELS.index(start) + sum(d.change for d in domains)
-    certainty = LEVELS[max(0, min(len(LEVELS) - 1, total))]
-    return CertaintyAssessment(outcome, start, certainty, tuple(domains))  # type: ignore[arg-type]
+    certainty = cast(Certainty, LEVELS[max(0, min(len(LEVELS) - 1, total))])
+    start_reason = "randomized comparison" if randomized else "not a randomized comparison"
+    return CertaintyAssessment(
+        outcome,
+        start,
+        certainty,
+        tuple(domains),
+        start_reason,
+    )
 
 
 def summary_of_findings_row(
@@ -440,12 +450,16 @@ def certainty_for_analysis(
             assessment.outcome,
             assessment.start,
             assessment.certainty,
-            (
-                DomainRating(
-                    "design", 0, "single-group change from baseline: not a randomized comparison"
-                ),
-                *assessment.domains,
-            ),
+            assessment.domains,
+            "single-group change from baseline, not a randomized comparison",
+        )
+    elif not randomized:
+        assessment = CertaintyAssessment(
+            assessment.outcome,
+            assessment.start,
+            assessment.certainty,
+            assessment.domains,
+            "comparison includes nonrandomized studies",
         )
     row = summary_of_findings_row(
         result,
