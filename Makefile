@@ -22,6 +22,11 @@ demo: venv
 # the web application on SQLite and PostgreSQL, and the browser tests.
 test: venv system-deps
 	$(PY) -m pytest
+	@# The web suite again on PostgreSQL (the team-server database); required in CI.
+	@if [ -n "$$CI" ] || pg_isready -q -h 127.0.0.1 2>/dev/null; then \
+	  EVSYNTH_DATABASE_URL="$${EVSYNTH_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}" \
+	    $(PY) -m pytest tests/web -m "not browser" -p no:cacheprovider; \
+	else echo "PostgreSQL is not running: the web suite's PostgreSQL pass is skipped (CI runs it)"; fi
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow and not browser and not postgres"
