@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
 from evsynth.errors import InputError
@@ -241,3 +243,23 @@ def test_project_agreements_pair_raters_and_skip_consensus(tmp_path: Path) -> No
     # ann: 13 yes; bob: 11 yes, 2 no -> p_o = 11/13, p_e = (13*11)/169 = 11/13 -> kappa 0.
     assert pair.agreement.kappa == pytest.approx(0.0)
     assert pair.agreement.percent_agreement == pytest.approx(100 * 11 / 13)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["yes", "no", "unsure"]), st.sampled_from(["yes", "no", "unsure"])
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_kappa_agrees_with_sklearn_on_any_answers(pairs: list[tuple[str, str]]) -> None:
+    a = [x for x, _ in pairs]
+    b = [y for _, y in pairs]
+    ours = cohens_kappa(a, b)
+    if ours.kappa is None:
+        assert len(set(a) | set(b)) == 1
+        return
+    assert ours.kappa == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
