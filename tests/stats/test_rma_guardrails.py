@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from evsynth.errors import InputError
-from evsynth.stats.models import rma
+from evsynth.stats.models import confint, rma
 from evsynth.stats.results import JSON_FIELDS
 from helpers import REFERENCE
 
@@ -164,3 +165,26 @@ def test_to_frame_is_per_study() -> None:
     frame = rma(YI, VI).to_frame()
     assert list(frame.columns) == ["study", "yi", "vi", "sei", "ci_lower", "ci_upper", "weight"]
     assert len(frame) == 13
+
+
+CONFINT = json.loads((REFERENCE / "metafor" / "rma_confint.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "case",
+    CONFINT["cases"],
+    ids=[f"{c['method']}-{c['test']}-{c['level']}" for c in CONFINT["cases"]],
+)
+def test_confint_at_other_levels_matches_metafor(case: dict[str, Any]) -> None:
+    res = rma(CONFINT["yi"], CONFINT["vi"], method=case["method"], test=case["test"])
+    ci = confint(res, level=case["level"])
+    # closed-form CIs of the coefficient: 1e-8; Q-profile limits replay R's root finder: 1e-5
+    row = ci.coefficients.loc["intrcpt"]
+    assert [row["ci_lower"], row["ci_upper"]] == pytest.approx(case["beta_ci"], rel=1e-8)
+    if case["method"] == "FE":
+        assert ci.tau2 is None
+        return
+    for ours, theirs in ((ci.tau2, "tau2_ci"), (ci.I2, "I2_ci"), (ci.H2, "H2_ci")):
+        assert ours is not None
+        assert [ours.ci_lower, ours.ci_upper] == pytest.approx(case[theirs], rel=1e-5, abs=1e-12)
+    assert "tau^2" in ci.summary()

@@ -19,11 +19,12 @@ Statistics in Medicine 26:37-52. doi:10.1002/sim.2514 (Q-profile)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
@@ -37,10 +38,11 @@ from evsynth.stats._checks import (
     study_labels,
 )
 from evsynth.stats._design import design_matrix
+from evsynth.stats._guardrails import guardrail_warnings
 from evsynth.stats._linalg import FloatArray, Projection, has_full_rank, wls
-from evsynth.stats._roots import R_TOL, brent_root
-from evsynth.stats.results import FitStatistics, Interval, RMAResult, back_transform
-from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2, q_statistic
+from evsynth.stats._qprofile import q_profile_intervals
+from evsynth.stats.results import FitStatistics, Interval, RMAResult
+from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2
 
 EPS = 2.220446049250313e-16
 
@@ -260,7 +262,82 @@ def fit(
     )
     if not guardrails:
         return result
-    return replace(result, warnings=guardrail_warnings(result))
+    return replace(result, warnings=guardrail_warnings(result, _refit_with))
+
+
+def _refit_with(res: RMAResult, method: str) -> RMAResult:
+    return fit(
+        res.yi,
+        res.vi,
+        res.X,
+        res.coef_names,
+        method=method,
+        test=res.test,
+        level=res.level,
+        slab=res.slab,
+        measure=res.measure,
+        guardrails=False,
+    )
+
+
+@dataclass(frozen=True)
+class ConfidenceIntervals:
+    """metafor's ``confint``: coefficients and, for random-effects models, heterogeneity."""
+
+    level: float
+    coefficients: pd.DataFrame
+    tau2: Interval | None
+    tau: Interval | None
+    I2: Interval | None
+    H2: Interval | None
+
+    def summary(self) -> str:
+        """The intervals as text."""
+        lines = [f"{self.level:g}% confidence intervals", ""]
+        for name in self.coefficients.index:
+            row = self.coefficients.loc[name]
+            lines.append(
+                f"{name:<12} {row['estimate']:9.4f} [{row['ci_lower']:.4f}, {row['ci_upper']:.4f}]"
+            )
+        for label, iv in (("tau^2", self.tau2), ("tau", self.tau), ("I^2(%)", self.I2)):
+            if iv is not None:
+                lines.append(
+                    f"{label:<12} {iv.estimate:9.4f} [{iv.ci_lower:.4f}, {iv.ci_upper:.4f}]"
+                )
+        if self.H2 is not None:
+            iv = self.H2
+            lines.append(f"{'H^2':<12} {iv.estimate:9.4f} [{iv.ci_lower:.4f}, {iv.ci_upper:.4f}]")
+        return "\n".join(lines)
+
+
+def confint(res: RMAResult, level: float | None = None) -> ConfidenceIntervals:
+    """Confidence intervals at another level (metafor's ``confint``; Q-profile for tau^2).
+
+    Parameters
+    ----------
+    res : RMAResult
+        A fit from :func:`rma`.
+    level : float, optional
+        Confidence level in percent; the model's own level by default.
+    """
+    lv = res.level if level is None else check_level(level)
+    alpha = 1.0 - lv / 100.0
+    if res.test == "knha":
+        crit = float(stats.t.isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
+    else:
+        crit = float(stats.norm.isf(alpha / 2.0))
+    table = pd.DataFrame(
+        {
+            "estimate": res.coefficients,
+            "ci_lower": res.coefficients - crit * res.coef_se,
+            "ci_upper": res.coefficients + crit * res.coef_se,
+        },
+        index=list(res.coef_names),
+    )
+    het: tuple[Interval | None, ...] = (None, None, None, None)
+    if res.method not in FIXED_METHODS and res.method not in ("MH", "PETO") and res.k > 1:
+        het = q_profile_intervals(res.yi, res.vi, res.X, res.tau2, res.vt, lv)
+    return ConfidenceIntervals(lv, table, *het)
 
 
 def fit_statistics(
@@ -355,125 +432,7 @@ def _pseudo_r2(
     return max(0.0, 100.0 * (tau2_re - tau2) / tau2_re)
 
 
-def q_profile_intervals(
-    y: FloatArray, v: FloatArray, X: FloatArray, tau2: float, vt: float, level: float
-) -> tuple[Interval, Interval, Interval, Interval]:
-    """Q-profile confidence intervals for tau^2, tau, I^2 and H^2 (metafor's ``confint``).
-
-    The limits solve ``Q(tau2) = chi2 quantile`` for the generalised Q statistic, searched over
-    ``[0, max(100, 10 * tau2)]`` with R's root finder and tolerance, as metafor does.
-    """
-    k, p = X.shape
-    alpha = 1.0 - level / 100.0
-    crit_u = float(stats.chi2.isf(alpha / 2.0, k - p))
-    crit_l = float(stats.chi2.ppf(alpha / 2.0, k - p))
-    t_min, t_max = 0.0, max(100.0, 10.0 * tau2)
-
-    def q_minus(target: float) -> Callable[[float], float]:
-        return lambda t: q_statistic(t, y, v, X) - target
-
-    q_at_min = q_statistic(t_min, y, v, X)
-    q_at_max = q_statistic(t_max, y, v, X)
-    lb: float = math.nan
-    ub: float = math.nan
-    if q_at_min < crit_l:
-        lb = ub = t_min
-    else:
-        if q_at_max > crit_l:
-            ub = t_max
-        else:
-            ub, _ = brent_root(q_minus(crit_l), t_min, t_max, tol=R_TOL, maxiter=1000)
-    if q_at_max > crit_u:
-        lb = ub = t_max
-    elif q_at_min < crit_u:
-        lb = t_min
-    else:
-        lb, _ = brent_root(q_minus(crit_u), t_min, t_max, tol=R_TOL, maxiter=1000)
-
-    def i2(t: float) -> float:
-        return 100.0 * t / (vt + t)
-
-    def h2(t: float) -> float:
-        return t / vt + 1.0
-
-    return (
-        Interval(tau2, lb, ub),
-        Interval(math.sqrt(tau2), math.sqrt(lb), math.sqrt(ub)),
-        Interval(i2(tau2), i2(lb), i2(ub)),
-        Interval(h2(tau2), h2(lb), h2(ub)),
-    )
-
-
-# ---------------------------------------------------------------------- guardrails
-def guardrail_warnings(res: RMAResult) -> tuple[str, ...]:
-    """Plain-sentence warnings a careful statistician would attach to this fit."""
-    out: list[str] = list(res.fit_notes)
-    fixed = res.method in FIXED_METHODS
-    if res.k == 1:
-        out.append(
-            "Only one study: there is nothing to pool and no heterogeneity can be estimated; "
-            "the result is that study's own estimate."
-        )
-        return tuple(out)
-    if fixed and res.test == "knha":
-        out.append(
-            "The Knapp-Hartung adjustment is meant for random-effects models, not for a "
-            f"{res.method} model."
-        )
-    if fixed and res.p == 1 and res.I2 >= 50.0:
-        alt = fit(
-            res.yi,
-            res.vi,
-            res.X,
-            res.coef_names,
-            method="REML",
-            test=res.test,
-            level=res.level,
-            slab=res.slab,
-            measure=res.measure,
-            guardrails=False,
-        )
-        out.append(
-            f"A fixed-effect model was chosen although I^2 = {res.I2:.1f}% indicates substantial "
-            "heterogeneity; the fixed-effect estimate describes these studies only. A "
-            f"random-effects model (REML) would give {_describe(alt)} with tau^2 = {alt.tau2:.4g}."
-        )
-    if not fixed and res.k < 5 and res.test == "z":
-        out.append(
-            f"Only {res.k} studies in a random-effects model with normal-theory (z) tests: tau^2 "
-            "is poorly estimated and the confidence interval is likely too narrow; consider the "
-            "Knapp-Hartung adjustment (test='knha')."
-        )
-    if not fixed and res.tau2 == 0.0:
-        out.append(
-            f"tau^2 was estimated at its boundary 0 ({res.method}): the random-effects model "
-            "reduces to the fixed-effect one here, which does not show that the studies are "
-            "homogeneous."
-        )
-    if not res.converged:
-        out.append(
-            f"The {res.method} estimate of tau^2 did not converge; treat tau^2 and the pooled "
-            "estimate with caution."
-        )
-    ratio = float(np.max(res.vi) / np.min(res.vi))
-    if ratio >= 1e7:
-        out.append(
-            f"The largest sampling variance is {ratio:.3g} times the smallest; the results may be "
-            "numerically unstable."
-        )
-    return tuple(out)
-
-
-def _describe(res: RMAResult) -> str:
-    bt = back_transform(res.measure, res.estimate, res.ni)
-    if bt is not None:
-        lo = back_transform(res.measure, res.ci_lower, res.ni)
-        hi = back_transform(res.measure, res.ci_upper, res.ni)
-        return f"{bt:.4g} ({res.level:g}% CI {lo:.4g} to {hi:.4g}, back-transformed)"
-    return f"{res.estimate:.4g} ({res.level:g}% CI {res.ci_lower:.4g} to {res.ci_upper:.4g})"
-
-
 # Mantel-Haenszel and Peto models return the same result type; offer them beside rma.
 from evsynth.stats.binary import rma_mh, rma_peto  # noqa: E402
 
-__all__ = ["fit", "guardrail_warnings", "q_profile_intervals", "rma", "rma_mh", "rma_peto"]
+__all__ = ["ConfidenceIntervals", "confint", "fit", "rma", "rma_mh", "rma_peto"]

@@ -1,0 +1,73 @@
+"""Methodological guardrails: the warnings attached to a fitted model (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from evsynth.stats.results import RMAResult, back_transform
+from evsynth.stats.tau2 import FIXED_METHODS
+
+
+def guardrail_warnings(
+    res: RMAResult, refit: Callable[[RMAResult, str], RMAResult]
+) -> tuple[str, ...]:
+    """Plain-sentence warnings a careful statistician would attach to this fit.
+
+    ``refit(res, method)`` refits the same data with another estimator (used to say what a
+    random-effects model would have given when a fixed-effect one was chosen).
+    """
+    out: list[str] = list(res.fit_notes)
+    fixed = res.method in FIXED_METHODS
+    if res.k == 1:
+        out.append(
+            "Only one study: there is nothing to pool and no heterogeneity can be estimated; "
+            "the result is that study's own estimate."
+        )
+        return tuple(out)
+    if fixed and res.test == "knha":
+        out.append(
+            "The Knapp-Hartung adjustment is meant for random-effects models, not for a "
+            f"{res.method} model."
+        )
+    if fixed and res.p == 1 and res.I2 >= 50.0:
+        alt = refit(res, "REML")
+        out.append(
+            f"A fixed-effect model was chosen although I^2 = {res.I2:.1f}% indicates substantial "
+            "heterogeneity; the fixed-effect estimate describes these studies only. A "
+            f"random-effects model (REML) would give {_describe(alt)} with tau^2 = {alt.tau2:.4g}."
+        )
+    if not fixed and res.k < 5 and res.test == "z":
+        out.append(
+            f"Only {res.k} studies in a random-effects model with normal-theory (z) tests: tau^2 "
+            "is poorly estimated and the confidence interval is likely too narrow; consider the "
+            "Knapp-Hartung adjustment (test='knha')."
+        )
+    if not fixed and res.tau2 == 0.0:
+        out.append(
+            f"tau^2 was estimated at its boundary 0 ({res.method}): the random-effects model "
+            "reduces to the fixed-effect one here, which does not show that the studies are "
+            "homogeneous."
+        )
+    if not res.converged:
+        out.append(
+            f"The {res.method} estimate of tau^2 did not converge; treat tau^2 and the pooled "
+            "estimate with caution."
+        )
+    ratio = float(np.max(res.vi) / np.min(res.vi))
+    if ratio >= 1e7:
+        out.append(
+            f"The largest sampling variance is {ratio:.3g} times the smallest; the results may be "
+            "numerically unstable."
+        )
+    return tuple(out)
+
+
+def _describe(res: RMAResult) -> str:
+    bt = back_transform(res.measure, res.estimate, res.ni)
+    if bt is not None:
+        lo = back_transform(res.measure, res.ci_lower, res.ni)
+        hi = back_transform(res.measure, res.ci_upper, res.ni)
+        return f"{bt:.4g} ({res.level:g}% CI {lo:.4g} to {hi:.4g}, back-transformed)"
+    return f"{res.estimate:.4g} ({res.level:g}% CI {res.ci_lower:.4g} to {res.ci_upper:.4g})"
