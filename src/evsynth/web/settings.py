@@ -101,6 +101,9 @@ DATABASES = {
         os.environ.get("EVSYNTH_DATABASE_URL", ""), DATA_DIR / "evsynth.sqlite3"
     )
 }
+if not os.environ.get("EVSYNTH_DATABASE_URL"):
+    # The embedded database needs its folder; nothing else to set up.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
