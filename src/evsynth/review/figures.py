@@ -36,8 +36,24 @@ def _favours(run: ReviewRun, analysis_id: str) -> tuple[str, str] | None:
     a = run.analysis(analysis_id)
     if a.data == "change":
         return ("Worse than baseline", "Better than baseline")
+    lower_is_better = next(
+        (bool(o.get("lower_is_better", True)) for o in run.outcomes if o.get("id") == a.outcome),
+        True,
+    )
     if a.measure.upper() in ("RR", "OR", "RD"):
-        return ("Favours control", "Favours treatment")
+        # Responders: more is better; adverse events: fewer is better.
+        return (
+            ("Favours treatment", "Favours control")
+            if lower_is_better
+            else ("Favours control", "Favours treatment")
+        )
+    if a.measure.upper() in ("MD", "SMD", "ROM"):
+        # Treatment minus control: a lower score is better on pain and disability scales.
+        return (
+            ("Favours treatment", "Favours control")
+            if lower_is_better
+            else ("Favours control", "Favours treatment")
+        )
     return None
 
 

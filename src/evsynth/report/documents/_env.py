@@ -46,6 +46,15 @@ def fmt_ci(lower: Any, upper: Any, digits: int = 2) -> str:
     return f"{fmt_num(lower, digits)} to {fmt_num(upper, digits)}"
 
 
+def fmt_months(value: Any) -> str:
+    """A time point: '6 months', '120 months (10 years)'."""
+    m = float(value)
+    text = f"{m:g} month{'' if m == 1 else 's'}"
+    if m >= 24 and m % 12 == 0:
+        text += f" ({m / 12:g} years)"
+    return text
+
+
 def environment() -> Environment:
     """The template environment (autoescaped HTML, undefined names are errors)."""
     env = Environment(
@@ -59,5 +68,6 @@ def environment() -> Environment:
     env.filters["num"] = fmt_num
     env.filters["p"] = fmt_p
     env.filters["pct"] = fmt_pct
+    env.filters["months"] = fmt_months
     env.globals["ci"] = fmt_ci
     return env

@@ -109,8 +109,9 @@ def model_row(r: RMAResult) -> ModelRow:
         p=fmt_p(r.p_value),
         pi="–" if fixed else fmt_ci(plo, phi, d),
         tau2="–" if fixed else fmt_num(r.tau2, 3),
-        I2=f"{fmt_num(r.I2, 1)} %",
-        Q=f"{fmt_num(r.Q, 2)} ({r.Q_df}), {fmt_p(r.Q_p)}",
+        # With one study there is no heterogeneity to measure.
+        I2=f"{fmt_num(r.I2, 1)} %" if r.Q_df > 0 else "–",
+        Q=f"{fmt_num(r.Q, 2)} ({r.Q_df}), {fmt_p(r.Q_p)}" if r.Q_df > 0 else "–",
     )
 
 
@@ -249,6 +250,9 @@ def key_findings(run: ReviewRun) -> list[str]:
     lines = []
     for a in run.analyses:
         ref = f"{a.reference}, " if a.reference else ""
+        if a.fixed.k == 1:
+            lines.append(f"{a.title} ({ref}one study, nothing pooled): {effect_text(a.fixed)}.")
+            continue
         lines.append(
             f"{a.title} ({ref}k = {a.fixed.k}): fixed effect {effect_text(a.fixed)}; "
             f"random effects {effect_text(a.random)}, I² = {a.fixed.I2:.1f} %."
