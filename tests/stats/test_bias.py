@@ -203,3 +203,9 @@ def test_funnel_contours_are_normal_quantiles() -> None:
     np.testing.assert_allclose(bounds[95.0][1], [0.0, 0.5 * 1.959963984540054, 1.959963984540054])
     np.testing.assert_allclose(bounds[90.0][0], -se * 1.6448536269514722)
     np.testing.assert_allclose(bounds[99.0][1] - 0.2, funnel_contours(se, center=-0.2)[99.0][1])
+
+
+def test_equal_standard_errors_are_refused_with_a_reason() -> None:
+    res = rma([0.1, 0.3, 0.2, 0.5], [0.04] * 4, method="FE")
+    with pytest.raises(InputError, match="all standard errors are equal"):
+        regtest(res)

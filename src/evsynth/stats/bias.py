@@ -181,6 +181,10 @@ def regtest(res: RMAResult, *, model: str = "rma", predictor: str = "sei") -> Re
     p = X.shape[1]
     if k < p + 2:
         raise InputError(f"Egger's test needs at least {p + 2} studies; there are {k}")
+    if float(np.ptp(x)) == 0.0:
+        raise InputError(
+            "Egger's test needs studies of differing precision: all standard errors are equal"
+        )
     XX = np.column_stack([X, x])
     method = _inverse_variance_method(res)
     warnings = (low_power_warning("Egger's regression test", k),) if k < 10 else ()
@@ -189,7 +193,10 @@ def regtest(res: RMAResult, *, model: str = "rma", predictor: str = "sei") -> Re
         from evsynth.stats.models import rma
 
         mods = XX[:, 1:]
-        fit = rma(yi, vi, method=method, test=res.test, level=res.level, mods=mods)
+        try:
+            fit = rma(yi, vi, method=method, test=res.test, level=res.level, mods=mods)
+        except InputError as exc:
+            raise InputError(f"Egger's test cannot be fitted: {exc.message}") from None
         stat = float(fit.coef_statistic[p])
         pval = float(fit.coef_p[p])
         df = float(fit.df) if res.test == "knha" else math.nan
