@@ -8,15 +8,16 @@ The same CSV files (k = 10, 100, 1000 studies with ``yi`` and ``vi``) go through
   ``predict``, ``regtest``, printed: the same model and the same numbers.
 
 Each command is run several times (after one untimed warm-up of each, so both read warm disk
-caches); the medians of the wall-clock times and their ratio are printed and written to
-benchmarks/results/meta_cli.json. The machine is shared, so the two tools alternate run by run
-to see the same load. Run: ``.venv/bin/python benchmarks/bench_meta_cli.py [repeats]``.
+caches); the medians of the wall-clock and CPU (user + system) times and their ratios are
+printed and written to benchmarks/results/meta_cli.json. The machine is shared, so the two tools
+alternate run by run to see the same load, and the CPU times are the steadier comparison. Run: ``.venv/bin/python benchmarks/bench_meta_cli.py [repeats]``.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -55,10 +56,15 @@ def _evsynth_command(path: Path) -> list[str]:
     return [sys.executable, "-m", "evsynth", "meta", str(path), "--format", "json"]
 
 
-def _time(cmd: list[str]) -> float:
+def _time(cmd: list[str]) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main(repeats: int = 7) -> dict[str, object]:
@@ -74,32 +80,39 @@ def main(repeats: int = 7) -> dict[str, object]:
                 _time(r_cmd)
             ours: list[float] = []
             theirs: list[float] = []
+            ours_cpu: list[float] = []
+            theirs_cpu: list[float] = []
             for _ in range(repeats):
-                ours.append(_time(ours_cmd))
+                wall, cpu = _time(ours_cmd)
+                ours.append(wall)
+                ours_cpu.append(cpu)
                 if r_cmd:
-                    theirs.append(_time(r_cmd))
+                    wall, cpu = _time(r_cmd)
+                    theirs.append(wall)
+                    theirs_cpu.append(cpu)
+            med, med_cpu = statistics.median(ours), statistics.median(ours_cpu)
             row: dict[str, object] = {
                 "k": k,
-                "evsynth_median_s": statistics.median(ours),
+                "evsynth_median_s": med,
+                "evsynth_median_cpu_s": med_cpu,
                 "evsynth_times_s": ours,
             }
+            line = f"k = {k:>5}: evsynth {med:6.3f} s (cpu {med_cpu:5.3f})"
             if theirs:
-                row["metafor_median_s"] = statistics.median(theirs)
+                r_med, r_cpu = statistics.median(theirs), statistics.median(theirs_cpu)
+                row["metafor_median_s"] = r_med
+                row["metafor_median_cpu_s"] = r_cpu
                 row["metafor_times_s"] = theirs
-                row["ratio_evsynth_over_metafor"] = statistics.median(ours) / statistics.median(
-                    theirs
+                row["ratio_evsynth_over_metafor"] = med / r_med
+                row["cpu_ratio_evsynth_over_metafor"] = med_cpu / r_cpu
+                line += (
+                    f"   Rscript+metafor {r_med:6.3f} s (cpu {r_cpu:5.3f})"
+                    f"   ratio {med / r_med:.2f} (cpu {med_cpu / r_cpu:.2f})"
                 )
+            else:
+                line += "   Rscript not found"
             results.append(row)
-            ratio = row.get("ratio_evsynth_over_metafor")
-            print(
-                f"k = {k:>5}: evsynth {statistics.median(ours):6.3f} s   "
-                + (
-                    f"Rscript+metafor {statistics.median(theirs):6.3f} s   ratio {ratio:.2f}"
-                    if theirs
-                    else "Rscript not found"
-                ),
-                flush=True,
-            )
+            print(line, flush=True)
     report: dict[str, object] = {
         "benchmark": "meta_cli",
         "what": "whole process: evsynth meta --format json vs Rscript -e metafor (same model)",
