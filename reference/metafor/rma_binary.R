@@ -29,6 +29,7 @@ for (nm in names(tabs)) {
     es <- suppressWarnings(escalc(meas, ai = tab$ai, bi = tab$bi, ci = tab$ci, di = tab$di, drop00 = TRUE))
     case$yi <- c(es$yi); case$vi <- c(es$vi)
     case$call <- sprintf("rma.mh(ai, bi, ci, di, measure='%s')", meas)
+    if (meas == "OR") { case$CMH <- res$MH; case$CMHp <- res$MHp; case$TA <- res$TA; case$TAp <- res$TAp }
     cases[[length(cases) + 1]] <- case
   }
   res <- suppressWarnings(rma.peto(ai = tab$ai, bi = tab$bi, ci = tab$ci, di = tab$di))

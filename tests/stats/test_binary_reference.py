@@ -67,3 +67,24 @@ def test_double_zero_tables_are_reported() -> None:
     res = rma_mh([0, 3, 2], [10, 7, 8], [0, 1, 4], [10, 9, 6])
     assert res.Q_df == 1
     assert any("no events" in w for w in res.warnings)
+
+
+OR_CASES = [c for c in CASES if c["method"] == "MH" and c["measure"] == "OR"]
+
+
+@pytest.mark.parametrize("case", OR_CASES, ids=[c["dataset"] for c in OR_CASES])
+def test_cmh_and_tarone_tests_match_metafor(case: dict[str, Any]) -> None:
+    res = rma_mh(*[_vec(case[n]) for n in ("ai", "bi", "ci", "di")], measure="OR")
+    tests = {t.name: t for t in res.extra_tests}
+    cmh = tests["Cochran-Mantel-Haenszel test"]
+    # closed forms: 1e-8 relative
+    assert cmh.statistic == pytest.approx(case["CMH"], rel=1e-8)
+    assert cmh.df == 1
+    if case["TAp"] is None:  # one informative table: metafor gives no p-value, we omit the test
+        assert "Tarone's test for heterogeneity" not in tests
+        return
+    ta = tests["Tarone's test for heterogeneity"]
+    assert ta.statistic == pytest.approx(case["TA"], rel=1e-8)
+    assert ta.p_value == pytest.approx(case["TAp"], rel=1e-8)
+    assert "Tarone" in res.summary()
+    assert res.to_dict()["tests"][0]["name"] == "Cochran-Mantel-Haenszel test"

@@ -30,7 +30,7 @@ from scipy import stats
 from evsynth.errors import InputError
 from evsynth.stats._checks import check_level, study_labels
 from evsynth.stats._linalg import FloatArray
-from evsynth.stats.results import RMAResult
+from evsynth.stats.results import NamedTest, RMAResult
 
 MH_MEASURES = ("OR", "RR", "RD")
 
@@ -77,6 +77,7 @@ def _fixed_result(
     method: str,
     level: float,
     notes: list[str],
+    extra_tests: tuple[NamedTest, ...] = (),
 ) -> RMAResult:
     crit = float(stats.norm.isf((1.0 - level / 100.0) / 2.0))
     z = beta / se if se > 0 else math.nan
@@ -141,6 +142,7 @@ def _fixed_result(
         QM=z * z,
         QM_df=1,
         QM_p=p,
+        extra_tests=extra_tests,
     )
 
 
@@ -156,6 +158,7 @@ def rma_mh(
     n1i: ArrayLike | None = None,
     n2i: ArrayLike | None = None,
     add: float = 0.5,
+    correct: bool = True,
 ) -> RMAResult:
     """Mantel-Haenszel fixed-effect model for 2x2 tables (metafor's ``rma.mh``).
 
@@ -174,11 +177,19 @@ def rma_mh(
         Group sizes, instead of ``bi`` and ``di``.
     add : float
         Continuity correction for the per-study estimates behind the heterogeneity test only.
+    correct : bool
+        Continuity correction (1/2) in the Cochran-Mantel-Haenszel test (OR only).
 
     Returns
     -------
     RMAResult
         ``method`` is ``"MH"`` and ``tau2`` is 0; ``weights`` are the Mantel-Haenszel weights.
+        For the OR, ``extra_tests`` holds the Cochran-Mantel-Haenszel test of no association and
+        Tarone's test of homogeneity of the odds ratios (Breslow-Day with Tarone's correction).
+
+    References
+    ----------
+    Tarone RE (1985). On heterogeneity tests based on efficient scores. Biometrika 72:91-95.
     """
     m = str(measure).upper()
     if m not in MH_MEASURES:
@@ -196,6 +207,7 @@ def rma_mh(
     n1, n2 = a + b, c + d
     N = n1 + n2
     notes: list[str] = []
+    extra: tuple[NamedTest, ...] = ()
     if m == "OR":
         Pi = (a + d) / N
         Qi = (b + c) / N
@@ -216,6 +228,7 @@ def rma_mh(
                 )
             )
         w = b * c / N
+        extra = _cmh_tarone(a, b, c, d, beta, correct)
     elif m == "RR":
         R = float(np.sum(a * n2 / N))
         S = float(np.sum(c * n1 / N))
@@ -259,6 +272,7 @@ def rma_mh(
         method="MH",
         level=level,
         notes=notes,
+        extra_tests=extra,
     )
 
 
@@ -321,6 +335,53 @@ def rma_peto(
         level=level,
         notes=notes,
     )
+
+
+def _cmh_tarone(
+    a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray, beta: float, correct: bool
+) -> tuple[NamedTest, ...]:
+    """Cochran-Mantel-Haenszel test and Tarone's homogeneity test, as metafor's ``rma.mh``."""
+    n1, n2 = a + b, c + d
+    N = n1 + n2
+    xt, yt = a + c, b + d
+    out: list[NamedTest] = []
+    if np.sum(xt) > 0 and np.sum(yt) > 0:
+        cc = 0.5 if correct else 0.0
+        num = (abs(float(np.sum(a - n1 / N * xt))) - cc) ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            den_terms = n1 / N * (n2 / N) * (xt * (yt / (N - 1)))
+        cmh = num / float(np.nansum(den_terms))
+        out.append(NamedTest("Cochran-Mantel-Haenszel test", cmh, 1, float(stats.chi2.sf(cmh, 1))))
+    if math.isnan(beta):
+        return tuple(out)
+    psi = math.exp(beta)
+    if psi == 1.0:
+        n11 = n1 / N * xt
+    else:
+        # expected cell under the common odds ratio: root of a quadratic (Breslow-Day)
+        A = psi * (n1 + xt) + (n2 - xt)
+        B = np.sqrt(A**2 - 4 * n1 * xt * psi * (psi - 1))
+        n11 = (A - B) / (2 * (psi - 1))
+    pos = (n11 > 0) & (xt > 0) & (yt > 0)
+    k_pos = int(np.sum(pos))
+    n11 = n11[pos]
+    n12 = n1[pos] - n11
+    n21 = xt[pos] - n11
+    n22 = n11 - n1[pos] - xt[pos] + N[pos]
+    inv = 1.0 / (1.0 / n11 + 1.0 / n12 + 1.0 / n21 + 1.0 / n22)
+    dev = a[pos] - n11
+    bd = max(0.0, float(np.sum(dev**2 / inv)))
+    ta = max(0.0, bd - float(np.sum(dev)) ** 2 / float(np.sum(inv)))
+    if k_pos > 1:
+        out.append(
+            NamedTest(
+                "Tarone's test for heterogeneity",
+                ta,
+                k_pos - 1,
+                float(stats.chi2.sf(ta, k_pos - 1)),
+            )
+        )
+    return tuple(out)
 
 
 def _peto_terms(

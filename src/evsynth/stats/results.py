@@ -104,6 +104,16 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class NamedTest:
+    """A further test reported with a model (e.g. Cochran-Mantel-Haenszel, Tarone)."""
+
+    name: str
+    statistic: float
+    df: int
+    p_value: float
+
+
+@dataclass(frozen=True)
 class FitStatistics:
     """Log-likelihood, deviance and information criteria (metafor's ``fit.stats`` column)."""
 
@@ -206,6 +216,7 @@ class RMAResult:
     fit_ml: FitStatistics | None = None
     fit_reml: FitStatistics | None = None
     parms: int = 1  # number of estimated parameters: coefficients plus tau^2 if estimated
+    extra_tests: tuple[NamedTest, ...] = ()
 
     # ------------------------------------------------------------------ derived views
     @property
@@ -262,6 +273,16 @@ class RMAResult:
             out["QM_df"] = self.QM_df
             out["QM_p"] = _clean(self.QM_p)
             out["R2"] = _clean(self.R2)
+        if self.extra_tests:
+            out["tests"] = [
+                {
+                    "name": t.name,
+                    "statistic": _clean(t.statistic),
+                    "df": t.df,
+                    "p_value": _clean(t.p_value),
+                }
+                for t in self.extra_tests
+            ]
         out["converged"] = self.converged
         out["warnings"] = list(self.warnings)
         out["studies"] = [
@@ -331,7 +352,8 @@ class RMAResult:
         lines.append(f"{kind} Model (k = {self.k}; method: {self.method}; measure: {self.measure})")
         lines.append("")
         if not self.is_fixed:
-            lines.append(f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}")
+            se = "" if math.isnan(self.tau2_se) else f" (SE = {self.tau2_se:.4f})"
+            lines.append(f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}{se}")
             lines.append(f"tau (square root of estimated tau^2 value):      {self.tau:.4f}")
         lines.append(f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%")
         lines.append(f"H^2 (total variability / sampling variability):  {self.H2:.2f}")
@@ -346,6 +368,8 @@ class RMAResult:
         lines.append(
             f"Test for {label}: Q(df = {self.Q_df}) = {self.Q:.4f}, p-val = {_fmt_p(self.Q_p)}"
         )
+        for t in self.extra_tests:
+            lines.append(f"{t.name}: {t.statistic:.4f} (df = {t.df}), p-val = {_fmt_p(t.p_value)}")
         if self.p > 1:
             if self.test == "knha":
                 lines.append(
