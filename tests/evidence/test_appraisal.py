@@ -157,11 +157,11 @@ def test_seed_quality_classes() -> None:
 
 
 def test_team_instrument_overrides_shipped(tmp_path: Path) -> None:
-    text = Path(builtin_instrument("ipm-qrbnr").__class__.__module__.replace(".", "/")).name
-    assert text  # the module is importable; now write a team file with items and points
+    # A team that holds the original supplies its items and points in its own file.
     (tmp_path / "ipm-qrbnr.yaml").write_text(
         "id: ipm-qrbnr\nname: team version\nscoring: sum\nanswers: numeric\naccepts_total: true\n"
-        "items:\n  - {id: a, text: item a, max_points: 2}\nmax_score: 48\n"
+        "items:\n  - {id: a, text: item a, max_points: 2}\n"
+        "  - {id: b, text: item b, max_points: 46}\nmax_score: 48\n"
         "classes:\n  - {label: high, min: 32}\n  - {label: moderate, min: 16}\n"
         "  - {label: low, min: 0}\n"
     )
@@ -263,3 +263,17 @@ def test_kappa_agrees_with_sklearn_on_any_answers(pairs: list[tuple[str, str]]) 
         assert len(set(a) | set(b)) == 1
         return
     assert ours.kappa == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+
+
+def test_team_item_points_must_add_up_to_the_total(tmp_path: Path) -> None:
+    from evsynth.evidence.instruments import load_instrument_file
+
+    f = tmp_path / "ipm-qrb.yaml"
+    f.write_text(
+        "id: ipm-qrb\nname: team\nscoring: sum\nanswers: numeric\nmax_score: 48\n"
+        "items:\n  - {id: a, text: a, max_points: 40}\n  - {id: b, text: b, max_points: 4}\n"
+        "classes:\n  - {label: low, min: 0}\n"
+    )
+    with pytest.raises(InputError, match="add up to 44, not max_score 48") as e:
+        load_instrument_file(f)
+    assert e.value.row == 1

@@ -124,6 +124,13 @@ class Instrument(_Frozen):
                 raise ValueError("an instrument without items must set accepts_total: true")
             if self.answers == () and any(i.answers is None for i in self.items):
                 raise ValueError("give answers: (options with points) or answers: numeric")
+            maxima = [i.max_points for i in self.items]
+            if self.items and self.max_score is not None and all(m is not None for m in maxima):
+                total = sum(m for m in maxima if m is not None)
+                if total != self.max_score:
+                    raise ValueError(
+                        f"item max_points add up to {total:g}, not max_score {self.max_score:g}"
+                    )
         return self
 
     def item(self, item_id: str) -> Item:
