@@ -57,7 +57,9 @@ def ascii_fold(text: str) -> str:
 # "(vol 360, pg 542, 2009)", "... N Engl J Med. 2009".
 _ANNOTATION = re.compile(
     r"\[[^\]]*\]?|\((?:vol|volume)\b[^)]*\)?|\.{3}\s*[A-Z][A-Za-z ]+\.?\s+(?:19|20)\d\d.*$"
-    r"|\((?:[a-z ]+\(\d{4}\)[^)]*)\)?",
+    r"|\((?:[a-z ]+\(\d{4}\)[^)]*)\)?"
+    # An unclosed parenthesis of four words or more at the end: a citation note cut off.
+    r"|\((?:[^()\s]+\s+){3,}[^)]*$",
     re.IGNORECASE,
 )
 
@@ -190,10 +192,19 @@ class NormRecord:
     is_conference: bool
 
 
+_NOTICE_PREFIX = re.compile(
+    r"^(?:notice of )?(?:erratum|errata|corrigendum|correction|retraction|retracted|reply|"
+    r"response|comment|commentary|re|addendum)(?: (?:to|on|of|for|in))?(?: the article)? "
+)
+
+
 def normalise(record: Record, index: int) -> NormRecord:
     """The :class:`NormRecord` of a record (``index``: its position in the input)."""
-    title = norm_title(record.title)
-    words = title.split()
+    full = norm_title(record.title)
+    words = full.split()
+    # The notice is recorded from the full title; the title compared is the paper's own, so an
+    # erratum is found (and linked as a report of the same study) rather than missed.
+    title = _NOTICE_PREFIX.sub("", full)
     journal = norm_journal(record.journal)
     kind = record.type.lower()
     # A conference abstract: typed so, or printed in a supplement / abstract issue.
