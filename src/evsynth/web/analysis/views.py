@@ -175,16 +175,15 @@ def documents(request: HttpRequest, access: Access) -> HttpResponse:
         job = Job.objects.create(review=review, kind="documents", created_by=user_of(request))
 
         def work(job: Job, progress: Progress) -> dict[str, Any]:
-            progress(0, 3, "computing the analyses")
+            progress(0, 0, "computing the analyses")
             run = project_run.build(review)
-            progress(1, 3, "writing the documents")
-            data, names = _build_documents(run)
-            progress(2, 3, "packing")
+            progress(1, 0, "writing the documents")
+            data, names = _build_documents(run, progress)
             Job.objects.filter(pk=job.pk).update(
                 output=data, output_name=f"{run.slug or 'review'}-documents.zip"
             )
             record_event(review, job.created_by, "documents.build", value={"files": names})
-            progress(3, 3, f"{len(names)} files")
+            progress(1, 1, f"{len(names)} files")
             return {"files": names}
 
         started = start_job(job, work)
@@ -199,20 +198,19 @@ def documents(request: HttpRequest, access: Access) -> HttpResponse:
     return page(request, access, "analysis/documents.html", {"job": shown, "latest": latest})
 
 
-def _build_documents(run: Any) -> tuple[bytes, list[str]]:
-    """The documents of ``evsynth review`` (report, brief, plain-language summary) as a zip."""
-    try:
-        from evsynth.review import build_outputs  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise InputError("the document builder is not available in this build") from exc
+def _build_documents(run: Any, progress: Progress) -> tuple[bytes, list[str]]:
+    """The outputs of ``evsynth review run`` (report, brief, plain-language summary) as a zip."""
+    from evsynth.review.build import write_outputs
+
     with tempfile.TemporaryDirectory(prefix="evsynth-docs-") as tmp:
         out = Path(tmp) / "out"
-        build_outputs(run, out)
+        steps = iter(range(2, 100))
+        write_outputs(run, out, progress=lambda step: progress(next(steps), 0, step))
         buffer = io.BytesIO()
         names = []
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(out.rglob("*")):
-                if path.is_file():
+                if path.is_file() and not path.name.startswith("."):
                     name = path.relative_to(out).as_posix()
                     archive.write(path, name)
                     names.append(name)
