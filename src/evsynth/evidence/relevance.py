@@ -114,7 +114,7 @@ def _improvement(v: OutcomeValue, o: OutcomeDefinition) -> tuple[float | None, f
     change = v.change
     if change is not None:
         return (-change if o.lower_is_better else change), v.baseline_mean
-    if v.yi is not None and v.arm is not None and o.precomputed_change is not None:
+    if v.yi is not None and o.precomputed_change is not None:
         sign = 1.0 if o.precomputed_change == "improvement_positive" else -1.0
         return sign * v.yi, v.baseline_mean
     return None, v.baseline_mean
