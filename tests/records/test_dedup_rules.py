@@ -171,3 +171,9 @@ def test_short_generic_titles_need_the_citation() -> None:
 def test_a_letter_about_a_paper_is_not_the_paper() -> None:
     letter = replace(ARTICLE, id="b", title="Re: " + ARTICLE.title, pages="E400", doi="")
     assert _decision(ARTICLE, letter) == "same_study"
+
+
+def test_journal_acronym_is_the_same_journal() -> None:
+    jama = replace(ARTICLE, journal="JAMA", doi="", pages="")
+    full = replace(ARTICLE, id="b", journal="Journal of the American Medical Association", doi="")
+    assert _decision(jama, full) == "duplicate"

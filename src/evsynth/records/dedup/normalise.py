@@ -260,3 +260,9 @@ def journal_abbreviates(short: str, full: str) -> bool:
             return False
         j += 1
     return True
+
+
+def journal_acronym(short: str, full: str) -> bool:
+    """Whether ``short`` is the acronym of ``full`` (``cmaj``, ``jama``, ``bmj``, ``pnas``)."""
+    words = full.split()
+    return " " not in short and len(short) >= 3 and "".join(w[0] for w in words) == short

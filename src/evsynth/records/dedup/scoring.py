@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
-from evsynth.records.dedup.normalise import NormRecord, journal_abbreviates
+from evsynth.records.dedup.normalise import NormRecord, journal_abbreviates, journal_acronym
 
 DUPLICATE = "duplicate"
 UNCERTAIN = "uncertain"
@@ -106,7 +106,11 @@ def journal_agreement(x: NormRecord, y: NormRecord) -> float | None:
     if x.journal == y.journal:
         return 1.0
     a, b = sorted((x.journal, y.journal), key=len)
-    if journal_abbreviates(a, b) or a.replace(" ", "") == b.replace(" ", ""):
+    if (
+        journal_abbreviates(a, b)
+        or journal_acronym(a, b)
+        or a.replace(" ", "") == b.replace(" ", "")
+    ):
         return 0.95
     return max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b)) / 100.0
 
