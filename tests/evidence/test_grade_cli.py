@@ -35,6 +35,13 @@ def test_seed_table_gives_level_ii_json(tmp_path: Path) -> None:
     assert (data["level"], data["label"]) == ("II", "moderate")
     assert "Gerdesmeyer 2013" in data["rationale"]
     assert data["deciding_studies"] == ["Gerdesmeyer 2013"]
+    assert data["studies"][0] == {
+        "study": "Gerdesmeyer 2013",
+        "design": "rct",
+        "quality": "high",
+        "result": "positive",
+    }
+    assert len(data["studies"]) == 6
 
 
 def test_outcome_column_gives_per_outcome_levels(tmp_path: Path) -> None:

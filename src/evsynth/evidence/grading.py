@@ -102,6 +102,7 @@ class EvidenceGrade:
     outcome: str | None = None
     question: Question = "effectiveness"
     notes: tuple[str, ...] = field(default=())
+    studies: tuple[EvidenceStudy, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``evsynth grade``."""
@@ -117,6 +118,10 @@ class EvidenceGrade:
             "conflicting": self.conflicting,
             "question": self.question,
             "notes": list(self.notes),
+            "studies": [
+                {"study": s.study, "design": s.design, "quality": s.quality, "result": s.result}
+                for s in self.studies
+            ],
         }
         if self.outcome is not None:
             out["outcome"] = self.outcome
@@ -307,6 +312,7 @@ def grade_evidence(
         outcome=outcome,
         question=question,
         notes=tuple(notes),
+        studies=tuple(studies),
     )
 
 
