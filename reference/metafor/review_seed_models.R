@@ -1,7 +1,8 @@
 # Reference values for the review run of the bundled seed review (tests/review/).
 # The four single-arm analyses of Korean J Pain 2021;34(3):346-368 (Figs. 2A, 2B, 3A, 3B), from
 # the per-study differences in means and standard errors as printed, fitted with the models
-# the report shows side by side (FE and REML) and the DL fit whose tau^2 the paper prints.
+# the report shows side by side (FE and REML), the REML fit with the Hartung-Knapp adjustment
+# (the report's sensitivity row) and the DL fit whose tau^2 the paper prints.
 # Also the chi-squared p-values behind the methods check's "printed Q and p disagree" rule.
 library(metafor)
 library(jsonlite)
@@ -24,12 +25,14 @@ for (name in names(figs)) {
   out[[name]] <- list(
     FE = fit(rma(d$yi, sei = d$sei, method = "FE")),
     REML = fit(rma(d$yi, sei = d$sei, method = "REML")),
-    DL = fit(rma(d$yi, sei = d$sei, method = "DL"))
+    DL = fit(rma(d$yi, sei = d$sei, method = "DL")),
+    REML_knha = fit(rma(d$yi, sei = d$sei, method = "REML", test = "knha"))
   )
 }
 out$chisq <- list(
   p_of_printed_Q_2a = pchisq(3.906, df = 4, lower.tail = FALSE),
   Q_of_printed_p_2a = qchisq(0.433, df = 4, lower.tail = FALSE)
 )
-out$call <- "rma(yi, sei = sei, method = 'FE' | 'REML' | 'DL'); metafor 3.8.1"
+out$call <- paste("rma(yi, sei = sei, method = 'FE' | 'REML' | 'DL'),",
+                  "rma(yi, sei = sei, method = 'REML', test = 'knha'); metafor 3.8.1")
 write_json(out, "reference/metafor/review_seed_models.json", digits = NA, auto_unbox = TRUE)

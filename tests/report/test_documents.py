@@ -99,7 +99,11 @@ def test_fixed_and_random_side_by_side_for_each_analysis(report: Any) -> None:
     for aid in ("fig2a", "fig2b", "fig3a", "fig3b"):
         [table] = report.xpath(f"//article[@id='analysis-{aid}']//table[contains(@class,'models')]")
         labels = [_text(r.xpath("./td")[0]) for r in table.xpath("./tbody/tr")]
-        assert labels == ["Fixed effect (inverse variance)", "Random effects (REML)"]
+        assert labels == [
+            "Fixed effect (inverse variance)",
+            "Random effects (REML)",
+            "Random effects (REML), Hartung-Knapp",  # sensitivity row
+        ]
     [fig3a] = report.xpath("//article[@id='analysis-fig3a']//table[contains(@class,'models')]")
     rows = [[_text(c) for c in r.xpath("./td")] for r in fig3a.xpath("./tbody/tr")]
     assert rows[0][1:3] == ["2.01", "1.90 to 2.12"]

@@ -123,6 +123,7 @@ def test_random_effects_changes_the_12_month_pain_result(seed_results: dict[str,
     assert "2.63 (95 % CI 1.50 to 3.76)" in text
     assert "2.01 (95 % CI 1.90 to 2.12)" in text
     assert "the source prints 2.013" in text
+    assert "tau² = 1.609" in text
 
 
 def test_no_statement_where_random_effects_agrees(seed_results: dict[str, Any]) -> None:
@@ -177,3 +178,22 @@ def test_reproduction_table_flags_what_agrees(seed_results: dict[str, Any]) -> N
     # 3A's printed Q (291.116) came from unrounded data; from the printed inputs Q is 291.71.
     assert rows[("fig3a", "FE", "Q")]["agrees_to_printed_rounding"] is False
     assert not math.isnan(rows[("fig3a", "FE", "Q")]["recomputed"])
+
+
+@pytest.mark.parametrize("aid", list(PRINTED))
+def test_hartung_knapp_sensitivity_matches_metafor(
+    seed_results: dict[str, Any], metafor: dict[str, Any], aid: str
+) -> None:
+    ours = _analysis(seed_results, aid)["random_knha"]
+    ref = metafor[aid]["REML_knha"]
+    assert ours["test"] == "knha"
+    # Same REML convergence tolerance as above; the t quantile on k - 1 df is exact.
+    for name in ("estimate", "se", "ci_lower", "ci_upper"):
+        assert ours[name] == pytest.approx(ref[name], rel=1e-5, abs=1e-8), (aid, name)
+
+
+def test_with_two_studies_hartung_knapp_reaches_no_change(seed_results: dict[str, Any]) -> None:
+    # Figs. 2B and 3B pool k = 2: on 1 df the interval spans zero (-27.4 to 50.1 for 2B).
+    for aid in ("fig2b", "fig3b"):
+        knha = _analysis(seed_results, aid)["random_knha"]
+        assert knha["ci_lower"] < 0 < knha["ci_upper"]

@@ -219,6 +219,9 @@ def run_analysis(project: ReviewProject, spec: AnalysisSpec) -> AnalysisRun:
     fixed_m, random_m = choose_models(spec)
     fixed = fit_model(spec, data, fixed_m)
     random = fit_model(spec, data, random_m)
+    knha = None
+    if spec.test == "z" and len(data.labels) >= 2 and random_m not in FIXED_MODELS:
+        knha = fit_model(spec.model_copy(update={"test": "knha"}), data, random_m)
     outcome = project.protocol.outcome(spec.outcome)
     return AnalysisRun(
         id=spec.id,
@@ -234,6 +237,7 @@ def run_analysis(project: ReviewProject, spec: AnalysisSpec) -> AnalysisRun:
         figure=f"forest-{spec.id}",
         note=spec.note,
         participants=data.participants,
+        knha=knha,
     )
 
 

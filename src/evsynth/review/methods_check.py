@@ -193,9 +193,7 @@ def few_studies_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
                     "estimated very imprecisely, and with 2 studies a pooled estimate says little "
                     "about the range of true effects. The Hartung-Knapp adjustment (test='knha') "
                     "gives more honest intervals, or the studies can be described without "
-                    "pooling. Analyses: "
-                    + "; ".join(f"{_name(a)} (k = {a.fixed.k})" for a in hits)
-                    + "."
+                    "pooling. Analyses: " + "; ".join(_few_line(a) for a in hits) + "."
                 ),
                 analyses=tuple(a.id for a in hits),
                 guidance=(
@@ -204,6 +202,13 @@ def few_studies_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
             )
         )
     return out
+
+
+def _few_line(a: AnalysisRun) -> str:
+    line = f"{_name(a)} (k = {a.fixed.k})"
+    if a.knha is not None:
+        line += f", Hartung-Knapp {_est(a.knha)}"
+    return line
 
 
 def small_study_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:

@@ -62,6 +62,9 @@ class AnalysisRun:
     figure: str
     note: str = ""
     participants: int | None = None
+    # The random-effects model with the Hartung-Knapp adjustment, as a sensitivity analysis
+    # when the protocol asks for z-tests (None with one study or when it asks for knha).
+    knha: RMAResult | None = None
 
     @property
     def shift(self) -> float:

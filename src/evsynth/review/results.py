@@ -58,6 +58,7 @@ def results_dict(run: ReviewRun) -> dict[str, Any]:
                 "participants": a.participants,
                 "fixed": a.fixed.to_dict(),
                 "random": a.random.to_dict(),
+                "random_knha": a.knha.to_dict() if a.knha is not None else None,
                 "random_effects_changes_result": a.changes_result,
                 "random_minus_fixed": a.shift,
                 "figure": f"figures/{a.figure}.svg",

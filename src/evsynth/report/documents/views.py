@@ -134,7 +134,7 @@ def random_effects_statement(a: AnalysisRun, printed: str | None = None) -> str 
     source = f"; the source prints {printed}" if printed else ""
     return (
         f"Random effects changes this result{ref}: {effect_text(a.random)} with random effects "
-        f"({a.random.method}, tau² = {a.random.tau2:.3f}, I² = {a.random.I2:.1f} %) against "
+        f"({a.random.method}, tau² = {a.random.tau2:.3f}) against "
         f"{effect_text(a.fixed)} with the fixed-effect model{source}."
     )
 
@@ -182,7 +182,8 @@ def analysis_view(a: AnalysisRun, figure: str | None, printed: str | None = None
         "note": a.note,
         "level": a.fixed.level,
         "figure": figure,
-        "models": [model_row(a.fixed), model_row(a.random)],
+        "models": [model_row(a.fixed), model_row(a.random)]
+        + ([model_row(a.knha)] if a.knha is not None else []),
         "statement": random_effects_statement(a, printed),
         "study_rows": study_rows(a),
     }
