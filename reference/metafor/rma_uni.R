@@ -18,6 +18,8 @@ d <- escalc(measure = "ZCOR", ri = ri, ni = ni, data = dat.molloy2014)
 datasets$molloy_zcor <- list(yi = c(d$yi), vi = c(d$vi), measure = "ZCOR")
 d <- dat.raudenbush1985
 datasets$raudenbush <- list(yi = c(d$yi), vi = c(d$vi), measure = "SMD")
+d <- dat.konstantopoulos2011
+datasets$konstantopoulos <- list(yi = c(d$yi), vi = c(d$vi), measure = "SMD")
 # constructed general cases
 datasets$k2 <- list(yi = c(0.1, 0.9), vi = c(0.04, 0.09), measure = "GEN")
 datasets$homogeneous <- list(yi = c(0.50, 0.52, 0.49, 0.51, 0.50, 0.48), vi = c(0.10, 0.20, 0.15, 0.30, 0.12, 0.25), measure = "GEN")

@@ -188,3 +188,25 @@ def test_confint_at_other_levels_matches_metafor(case: dict[str, Any]) -> None:
         assert ours is not None
         assert [ours.ci_lower, ours.ci_upper] == pytest.approx(case[theirs], rel=1e-5, abs=1e-12)
     assert "tau^2" in ci.summary()
+
+
+def test_rma_accepts_escalc_output_and_omits_inestimable_studies() -> None:
+    from evsynth.stats.escalc import escalc
+
+    # the second table has no events in either group: escalc(drop00=True) gives NA, and
+    # metafor's rma leaves it out; the first and third tables are dat.bcg's trials 1 and 2
+    es = escalc(
+        "RR",
+        ai=[4, 0, 6],
+        bi=[119, 50, 300],
+        ci=[11, 0, 29],
+        di=[128, 50, 274],
+        drop00=True,
+        slab=["Aronson", "Empty", "Ferguson"],
+    )
+    res = rma(es, method="FE")
+    assert res.k == 2
+    assert res.measure == "RR"
+    assert res.slab == ("Aronson", "Ferguson")
+    assert any("(Empty) left out" in w for w in res.warnings)
+    assert res.estimate == pytest.approx(rma(YI[:2], VI[:2], method="FE").estimate, rel=1e-12)

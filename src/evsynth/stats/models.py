@@ -65,8 +65,12 @@ def rma(
 
     Parameters
     ----------
-    yi : array_like
-        Observed outcomes (on the analysis scale, e.g. log risk ratios).
+    yi : array_like or EffectSizes
+        Observed outcomes (on the analysis scale, e.g. log risk ratios), or the result of
+        :func:`evsynth.stats.escalc.escalc`, whose ``vi``, ``measure``, ``slab`` and ``ni`` are
+        then used unless given here. Studies that escalc could not compute (``NaN``, e.g.
+        tables without events in either group with ``drop00=True``) are then left out with a
+        warning, as metafor does; in plain arrays a missing value is an error.
     vi : array_like, optional
         Sampling variances (positive). Give ``vi`` or ``sei``.
     sei : array_like, optional
@@ -94,6 +98,21 @@ def rma(
     method = check_method(method)
     test = check_test(test)
     level = check_level(level)
+    omitted: list[str] = []
+    if hasattr(yi, "yi") and hasattr(yi, "vi") and hasattr(yi, "measure"):
+        es = yi
+        measure = str(es.measure) if measure == "GEN" else measure
+        yi, vi = np.asarray(es.yi, dtype=np.float64), np.asarray(es.vi, dtype=np.float64)
+        slab = slab if slab is not None else getattr(es, "slab", None)
+        ni = ni if ni is not None else getattr(es, "ni", None)
+        keep = np.isfinite(yi) & np.isfinite(vi)
+        if not np.all(keep):
+            labels_all = study_labels(slab, yi.size)
+            omitted = [labels_all[i] for i in np.flatnonzero(~keep)]
+            yi, vi = yi[keep], vi[keep]
+            slab = [labels_all[i] for i in np.flatnonzero(keep)]
+            ni = None if ni is None else np.asarray(ni, dtype=np.float64)[keep]
+            mods = _subset_rows(mods, keep)
     y, v = outcomes_and_variances(yi, vi, sei)
     k = y.size
     labels = study_labels(slab, k)
@@ -104,7 +123,24 @@ def rma(
         if n.shape != y.shape:
             raise InputError(f"'ni' has {n.size} values for {k} studies", column="ni")
         res = replace(res, ni=n)
+    if omitted:
+        note = (
+            f"{len(omitted)} stud{'y' if len(omitted) == 1 else 'ies'} without an estimable "
+            f"effect size ({', '.join(omitted)}) left out of the model, as metafor does."
+        )
+        res = replace(res, warnings=(note, *res.warnings))
     return res
+
+
+def _subset_rows(mods: Any, keep: Any) -> Any:
+    """The moderator rows of the studies kept (mods may be an array, dict or DataFrame)."""
+    if mods is None:
+        return None
+    if isinstance(mods, dict):
+        return pd.DataFrame(mods).loc[keep].reset_index(drop=True)
+    if isinstance(mods, pd.DataFrame):
+        return mods.loc[keep].reset_index(drop=True)
+    return np.asarray(mods)[keep]
 
 
 def fit(
