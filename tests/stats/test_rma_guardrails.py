@@ -210,3 +210,14 @@ def test_rma_accepts_escalc_output_and_omits_inestimable_studies() -> None:
     assert res.slab == ("Aronson", "Ferguson")
     assert any("(Empty) left out" in w for w in res.warnings)
     assert res.estimate == pytest.approx(rma(YI[:2], VI[:2], method="FE").estimate, rel=1e-12)
+
+
+def test_plot_methods_delegate_to_the_report_figures() -> None:
+    from matplotlib.figure import Figure
+
+    res = rma(YI, VI, measure="RR", slab=[f"Trial {i}" for i in range(13)])
+    forest = res.plot_forest()
+    funnel = res.plot_funnel()
+    assert isinstance(forest, Figure) and isinstance(funnel, Figure)
+    texts = {t.get_text() for ax in forest.axes for t in ax.texts}
+    assert {"Trial 0", "Trial 12"} <= texts  # one labelled row per study
