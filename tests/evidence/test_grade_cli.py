@@ -33,6 +33,8 @@ def test_seed_table_gives_level_ii_json(tmp_path: Path) -> None:
     assert code == 0
     data = json.loads(out)
     assert (data["level"], data["label"]) == ("II", "moderate")
+    # Seed 001: ASIPP 2021 states disc herniation Level II with moderate to strong recommendation.
+    assert data["typical_strength"] == "moderate to strong"
     assert "Gerdesmeyer 2013" in data["rationale"]
     assert data["deciding_studies"] == ["Gerdesmeyer 2013"]
     assert data["studies"][0] == {

@@ -56,6 +56,16 @@ Question = Literal["effectiveness", "other"]
 
 LEVELS = ("I", "II", "III", "IV", "V")
 LABELS = {"I": "strong", "II": "moderate", "III": "fair", "IV": "limited", "V": "consensus based"}
+# How published ASIPP guideline statements pair levels with the strength of recommendation. ASIPP
+# assigns strength statement by statement (net effect, consistency, quality concerns, panel
+# agreement); there is no fixed table, so this is the usual pairing, for a panel to confirm.
+TYPICAL_STRENGTH = {
+    "I": "strong",
+    "II": "moderate to strong",
+    "III": "weak",
+    "IV": "weak",
+    "V": "weak",
+}
 _QUALITY_RANK = {"high": 2, "moderate": 1, "low": 0}
 _DESIGN_NAME = {
     "rct": ("randomized controlled trial", "randomized controlled trials"),
@@ -111,6 +121,7 @@ class EvidenceGrade:
             "label": self.label,
             "rationale": self.rationale,
             "rule": self.rule,
+            "typical_strength": TYPICAL_STRENGTH[self.level],
             "deciding_studies": list(self.deciding),
             "direction": self.direction,
             "supporting_studies": list(self.supporting),
