@@ -100,3 +100,19 @@ def test_peto_is_order_invariant(data: tuple[list[np.ndarray], np.ndarray]) -> N
     b = rma_peto(*[c[perm] for c in cells])
     for name in ("estimate", "se", "Q"):
         assert _same(getattr(a, name), getattr(b, name), 1e-9), name
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=studies(min_k=2), method=st.sampled_from(["FE", "DL", "REML", "PM"]))
+def test_diagnostics_never_crash(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], method: str
+) -> None:
+    from evsynth.stats.influence import cumul, influence, leave1out
+
+    yi, vi, perm = data
+    res = rma(yi, vi, method=method)
+    assert len(leave1out(res).to_frame()) == yi.size
+    assert len(influence(res).to_frame()) == yi.size
+    cu = cumul(res, order=list(perm))
+    # the last cumulative fit is the full model
+    assert _same(float(cu.estimate[-1]), res.estimate, 1e-3)

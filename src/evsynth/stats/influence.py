@@ -108,6 +108,7 @@ def _refit(res: RMAResult, idx: Any) -> RMAResult | None:
             slab=tuple(res.slab[i] for i in _positions(idx)),
             measure=res.measure,
             guardrails=False,
+            heterogeneity_ci=False,
         )
     except (InputError, np.linalg.LinAlgError):
         return None

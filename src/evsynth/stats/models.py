@@ -155,8 +155,13 @@ def fit(
     slab: tuple[str, ...],
     measure: str,
     guardrails: bool = True,
+    heterogeneity_ci: bool = True,
 ) -> RMAResult:
-    """Fit with checked arguments (the engine behind :func:`rma`)."""
+    """Fit with checked arguments (the engine behind :func:`rma`).
+
+    ``guardrails=False`` skips the warnings and ``heterogeneity_ci=False`` the Q-profile
+    intervals, for the many refits of diagnostics and resampling.
+    """
     k, p = X.shape
     fixed = method in FIXED_METHODS
     if not (k == 1 and p == 1):
@@ -233,7 +238,7 @@ def fit(
         pi_lb = pi_ub = math.nan
 
     tau2_ci = tau_ci = I2_ci = H2_ci = None
-    if p == 1 and not fixed and k > 1:
+    if heterogeneity_ci and p == 1 and not fixed and k > 1:
         tau2_ci, tau_ci, I2_ci, H2_ci = q_profile_intervals(y, v, X, tau2, vt, level)
 
     R2 = math.nan
