@@ -231,3 +231,48 @@ def test_start_up_imports_no_plotting_library(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert "LOADED []" in out.stdout
+
+
+def _hackshaw(tmp_path: Path) -> Path:
+    c = BIAS["hackshaw1998"]
+    pairs = zip(c["yi"], c["vi"], strict=True)
+    rows = [f"Study {i + 1},{y!r},{v!r}" for i, (y, v) in enumerate(pairs)]
+    return _csv(tmp_path / "hackshaw.csv", "study,yi,vi", rows)
+
+
+def test_bias_option_adds_begg_and_trimfill(tmp_path: Path) -> None:
+    """dat.hackshaw1998 (k = 37), REML: metafor's ranktest and trimfill (7 missing, left)."""
+    funnel = tmp_path / "funnel.svg"
+    data = str(_hackshaw(tmp_path))
+    out = _json(
+        _run(data, "--measure", "OR", "--bias", "--format", "json", "--funnel", str(funnel))
+    )
+    case = BIAS["hackshaw1998"]
+    assert out["begg"]["tau"] == pytest.approx(case["ranktest"]["tau"], rel=1e-8)
+    assert out["begg"]["p_value"] == pytest.approx(case["ranktest"]["pval"], rel=1e-8)
+    ref = next(
+        t
+        for t in case["trimfill"]
+        if (t["method"], t["estimator"], t["side_arg"]) == ("REML", "L0", "auto")
+    )
+    assert out["trimfill"]["k0"] == ref["k0"] and out["trimfill"]["side"] == ref["side"]
+    assert out["trimfill"]["estimate"] == pytest.approx(ref["estimate"], rel=1e-5)
+    assert len(out["trimfill"]["filled"]) == ref["k0"]
+    assert any("Trim-and-fill imputes mirror-image studies" in w for w in out["warnings"])
+    svg = funnel.read_text(encoding="utf-8")
+    assert 'id="filled-studies"' in svg and 'id="contour-95"' in svg
+    text = " ".join(_run(data, "--measure", "OR", "--bias").stdout.split())
+    assert f"Trim-and-fill (L0) estimated {ref['k0']} missing studies on the left side" in text
+    assert "Begg's rank correlation test: Kendall's tau = " in text
+
+
+def test_bias_option_with_few_studies_warns_instead_of_failing(tmp_path: Path) -> None:
+    out = _json(_run(str(_fig3a(tmp_path)), "--bias", "--format", "json"))
+    assert out["egger"] is not None and out["begg"]["k"] == 5
+    low_power = [w for w in out["warnings"] if "fewer than 10 studies (k = 5): low power" in w]
+    assert len(low_power) == 2  # Egger's and Begg's
+    two = _csv(tmp_path / "two.csv", "study,yi,sei", ["A,1.0,0.2", "B,2.0,0.3"])
+    out = _json(_run(str(two), "--bias", "--method", "FE", "--format", "json"))
+    assert out["egger"] is None and "begg" not in out
+    assert any(w.startswith("Egger's test was not run: ") for w in out["warnings"])
+    assert any(w.startswith("Begg's test was not run: ") for w in out["warnings"])

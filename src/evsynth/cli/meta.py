@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from evsynth.stats.bias import RegtestResult
+    from evsynth.stats.bias import RankTestResult, RegtestResult, TrimFillResult
     from evsynth.stats.escalc import EffectSizes
     from evsynth.stats.results import RMAResult
 
 #: Egger's test is reported only from this many studies on (Sterne et al. 2011).
 EGGER_MIN_K = 10
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything ``evsynth meta`` reports: the model, the bias diagnostics and the warnings."""
+
+    result: RMAResult
+    egger: RegtestResult | None = None
+    begg: RankTestResult | None = None
+    trimfill: TrimFillResult | None = None
+    warnings: tuple[str, ...] = field(default=())
 
 
 @click.command(name="meta")
@@ -70,6 +82,12 @@ EGGER_MIN_K = 10
     help="Write a contour-enhanced funnel plot (.svg, .png or .pdf).",
 )
 @click.option(
+    "--bias",
+    is_flag=True,
+    help="Also run Egger's and Begg's tests and trim-and-fill at any k (with warnings below "
+    "10 studies); the funnel plot then shows the filled studies.",
+)
+@click.option(
     "--pre-post-r",
     type=float,
     default=None,
@@ -84,6 +102,7 @@ def meta(
     fmt: str,
     forest: Path | None,
     funnel: Path | None,
+    bias: bool,
     pre_post_r: float | None,
 ) -> None:
     """Pool the effect sizes in DATA.csv (columns named as metafor's escalc arguments)."""
@@ -91,15 +110,14 @@ def meta(
 
     # Check the plot file names before any work, so that a bad one leaves nothing behind.
     plot_formats = {path: figure_format(path) for path in (forest, funnel) if path is not None}
-    res, egger, warnings = analyse(data, measure, method, test, level, pre_post_r)
-    payload = to_json(res, egger, warnings, data)
+    analysis = analyse(data, measure, method, test, level, pre_post_r, bias=bias)
     text = (
-        json.dumps(payload, indent=2, allow_nan=False)
+        json.dumps(to_json(analysis, data), indent=2, allow_nan=False)
         if fmt.lower() == "json"
-        else to_text(res, egger, warnings, data)
+        else to_text(analysis, data)
     )
     if plot_formats:
-        _write_plots(res, forest, funnel, plot_formats)
+        _write_plots(analysis, forest, funnel, plot_formats)
     click.echo(text)
 
 
@@ -110,12 +128,14 @@ def analyse(
     test: str,
     level: float,
     pre_post_r: float | None = None,
-) -> tuple[RMAResult, RegtestResult | None, list[str]]:
-    """Read the table, fit the model, run Egger's test when k >= 10; collect the warnings."""
+    *,
+    bias: bool = False,
+) -> Analysis:
+    """Read the table, fit the model, run Egger's test when k >= 10 (and, with ``bias``, all
+    bias diagnostics at any k); collect the warnings."""
     import numpy as np
 
     from evsynth.dataio.effects import read_effect_table
-    from evsynth.stats.bias import regtest
     from evsynth.stats.models import rma
 
     # rma, rma_mh and rma_peto check method, test and level with messages naming what is allowed.
@@ -152,15 +172,49 @@ def analyse(
             ni=ni,
         )
     warnings = [*res.warnings, *warnings]
+    if bias:
+        return _with_bias_diagnostics(res, warnings)
     egger = None
     if res.k >= EGGER_MIN_K:
-        egger = regtest(res)
+        egger = _attempt("Egger's test", lambda: _egger(res), warnings)
     elif res.k > 1:
         warnings.append(
             f"Publication bias was not assessed: with fewer than 10 studies (k = {res.k}) "
             "funnel-plot asymmetry tests such as Egger's have low power (Sterne et al. 2011)."
         )
-    return res, egger, warnings
+    return Analysis(res, egger=egger, warnings=tuple(warnings))
+
+
+def _egger(res: RMAResult) -> RegtestResult:
+    from evsynth.stats.bias import regtest
+
+    return regtest(res)
+
+
+def _with_bias_diagnostics(res: RMAResult, warnings: list[str]) -> Analysis:
+    """Egger's and Begg's tests and trim-and-fill; one that cannot run becomes a warning."""
+    from evsynth.stats.bias import ranktest, trimfill
+
+    egger = _attempt("Egger's test", lambda: _egger(res), warnings)
+    begg = _attempt("Begg's test", lambda: ranktest(res), warnings)
+    tf = _attempt("Trim-and-fill", lambda: trimfill(res), warnings)
+    for extra in (egger, begg):
+        if extra is not None:
+            warnings.extend(w for w in extra.warnings if w not in warnings)
+    if tf is not None:
+        warnings.extend(tf.warnings)
+    return Analysis(res, egger=egger, begg=begg, trimfill=tf, warnings=tuple(warnings))
+
+
+def _attempt(name: str, run: Any, warnings: list[str]) -> Any:
+    """Run a diagnostic; when the data cannot support it, say why instead of failing."""
+    from evsynth.errors import InputError
+
+    try:
+        return run()
+    except InputError as exc:
+        warnings.append(f"{name} was not run: {exc.message}")
+        return None
 
 
 def _binary_model(es: EffectSizes, method: str, level: float, data: Path) -> RMAResult:
@@ -179,20 +233,23 @@ def _binary_model(es: EffectSizes, method: str, level: float, data: Path) -> RMA
     return rma_peto(es.ai, es.bi, es.ci, es.di, level=level, slab=es.slab)
 
 
-def to_json(
-    res: RMAResult, egger: RegtestResult | None, warnings: list[str], data: Path
-) -> dict[str, Any]:
-    """The JSON of ``evsynth meta``: the model's fields, Egger's test and the warnings."""
+def to_json(analysis: Analysis, data: Path) -> dict[str, Any]:
+    """The JSON of ``evsynth meta``: the model's fields, the bias diagnostics, the warnings."""
     payload: dict[str, Any] = {"file": str(data)}
-    payload.update(res.to_dict())
-    payload["egger"] = egger.to_dict() if egger is not None else None
-    payload["warnings"] = warnings
+    payload.update(analysis.result.to_dict())
+    payload["egger"] = analysis.egger.to_dict() if analysis.egger is not None else None
+    if analysis.begg is not None:
+        payload["begg"] = analysis.begg.to_dict()
+    if analysis.trimfill is not None:
+        payload["trimfill"] = analysis.trimfill.to_dict()
+    payload["warnings"] = list(analysis.warnings)
     return payload
 
 
 # ---------------------------------------------------------------------- text report
-def to_text(res: RMAResult, egger: RegtestResult | None, warnings: list[str], data: Path) -> str:
+def to_text(analysis: Analysis, data: Path) -> str:
     """A methods-and-results paragraph, a per-study table and the warnings."""
+    res, egger, warnings = analysis.result, analysis.egger, analysis.warnings
     from evsynth.report.figures._style import back_transformer, measure_label
 
     back = back_transformer(res.measure)
@@ -255,6 +312,24 @@ def to_text(res: RMAResult, egger: RegtestResult | None, warnings: list[str], da
             f"{'t' if math.isfinite(egger.df) else 'z'} = {egger.statistic:.2f}, "
             f"{_p(egger.p_value)}."
         )
+    if analysis.begg is not None:
+        results += (
+            f" Begg's rank correlation test: Kendall's tau = {analysis.begg.tau:.3f}, "
+            f"{_p(analysis.begg.p_value)}."
+        )
+    tf = analysis.trimfill
+    if tf is not None:
+        results += (
+            f" Trim-and-fill ({tf.estimator}) estimated {tf.k0} missing "
+            f"stud{'y' if tf.k0 == 1 else 'ies'} on the {tf.side} side"
+        )
+        if tf.k0:
+            f = tf.fit
+            results += (
+                f"; with them filled in, the pooled {label} would be {_fmt(back(f.estimate))} "
+                f"({lv} CI {_fmt(back(f.ci_lower))} to {_fmt(back(f.ci_upper))})"
+            )
+        results += "."
 
     lines = [_wrap(methods), "", _wrap(results), ""]
     lines.extend(_study_table(res, back))
@@ -327,7 +402,7 @@ def _wrap(text: str, indent: str = "") -> str:
 
 # ---------------------------------------------------------------------- plots
 def _write_plots(
-    res: RMAResult, forest: Path | None, funnel: Path | None, formats: dict[Path, str]
+    analysis: Analysis, forest: Path | None, funnel: Path | None, formats: dict[Path, str]
 ) -> None:
     """Render every plot in memory first, then write them, so a failure leaves no file."""
     import matplotlib
@@ -338,11 +413,13 @@ def _write_plots(
     from evsynth.report.figures.forest import forest_plot
     from evsynth.report.figures.funnel import funnel_plot
 
+    res = analysis.result
     rendered: list[tuple[Path, bytes]] = []
     if forest is not None:
         rendered.append((forest, figure_bytes(forest_plot(res), formats[forest])))
     if funnel is not None:
-        fig = funnel_plot(res, contours=(90.0, 95.0, 99.0))
+        shown = analysis.trimfill if analysis.trimfill is not None else res
+        fig = funnel_plot(shown, contours=(90.0, 95.0, 99.0))
         rendered.append((funnel, figure_bytes(fig, formats[funnel])))
     for path, payload in rendered:
         write_bytes_atomic(path, payload)

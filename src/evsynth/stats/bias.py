@@ -552,6 +552,11 @@ def trimfill(
     method = res.method
 
     if side is None:
+        if k < 3:
+            raise InputError(
+                f"Trim-and-fill cannot estimate the side of the missing studies from {k} "
+                "studies; give side='left' or side='right'"
+            )
         try:
             egger = rma(yi0, vi0, method=method, mods=np.sqrt(vi0))
         except InputError as exc:
