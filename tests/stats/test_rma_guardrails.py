@@ -221,3 +221,17 @@ def test_plot_methods_delegate_to_the_report_figures() -> None:
     assert isinstance(forest, Figure) and isinstance(funnel, Figure)
     texts = {t.get_text() for ax in forest.axes for t in ax.texts}
     assert {"Trial 0", "Trial 12"} <= texts  # one labelled row per study
+
+
+def test_paule_mandel_search_is_widened_where_metafor_stops() -> None:
+    from evsynth.stats.tau2 import q_statistic
+
+    # mad(yi) = 0, so metafor searches tau^2 in [0, 100] only and stops with "Value of
+    # 'tau2.max' too low"; the PM estimate solves Q(tau^2) = k - 1 far above 100.
+    yi = np.array([0.0, 0.0, 0.0, 0.0, 1000.0])
+    vi = np.full(5, 0.01)
+    res = rma(yi, vi, method="PM")
+    assert res.tau2 > 100.0
+    q = q_statistic(res.tau2, yi, vi, np.ones((5, 1)))
+    assert q == pytest.approx(4.0, rel=1e-3)  # R's uniroot tolerance on tau^2 (1.2e-4)
+    assert any("widened" in w for w in res.warnings)
