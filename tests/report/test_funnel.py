@@ -62,6 +62,9 @@ def test_trimfill_points_are_hollow() -> None:
     assert len(observed.get_offsets()) == 37
     (line,) = _by_gid(fig, "estimate-line")
     assert line.get_segments()[0][0][0] == pytest.approx(tf.fit.estimate)
+    (legend,) = _by_gid(fig, "funnel-legend")
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["Observed studies", "Filled studies (trim and fill)"]
 
 
 def test_contour_enhanced_regions_and_legend() -> None:
@@ -74,7 +77,7 @@ def test_contour_enhanced_regions_and_legend() -> None:
     # the 95% region around the null (log OR 0) is 0 -/+ 1.96 se
     assert xy[0, 0] == 0.0
     assert xy[2, 0] == pytest.approx(1.959963984540054 * se_top)
-    (legend,) = _by_gid(fig, "contour-legend")
+    (legend,) = _by_gid(fig, "funnel-legend")
     labels = [t.get_text() for t in legend.get_texts()]
     assert labels == ["p > 0.10", "0.05 < p < 0.10", "0.01 < p < 0.05", "p < 0.01"]
     with pytest.raises(InputError, match="At most 3 contour levels"):

@@ -86,7 +86,7 @@ def funnel_plot(
 
     if ax is None:
         # A contour legend goes to the right of the funnel, where it hides no study.
-        width = 6.0 if contours else 4.5
+        width = 6.0 if contours or filled.any() else 4.5
         fig = Figure(figsize=(width, 4.0))
         ax = fig.add_axes((0.72 / width, 0.13, 3.6 / width, 0.8))
     else:
@@ -123,7 +123,13 @@ def funnel_plot(
     ax.vlines(estimate, 0.0, se_top, color=_style.INK, lw=1.0).set_gid("estimate-line")
 
     observed = ax.scatter(
-        yi[~filled], sei[~filled], s=22, color=_style.INK, edgecolors=_style.INK, zorder=4
+        yi[~filled],
+        sei[~filled],
+        s=22,
+        color=_style.INK,
+        edgecolors=_style.INK,
+        zorder=4,
+        label="Observed studies" if filled.any() else None,
     )
     observed.set_gid("observed-studies")
     if filled.any():
@@ -135,6 +141,7 @@ def funnel_plot(
             edgecolors=_style.INK,
             linewidths=0.9,
             zorder=4,
+            label="Filled studies (trim and fill)",
         )
         imputed.set_gid("filled-studies")
 
@@ -151,17 +158,23 @@ def funnel_plot(
         ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, fontsize=_style.FONT_SIZE + 1, weight="bold")
-    if levels:
+    if levels or filled.any():
         handles, labels = ax.get_legend_handles_labels()
+        # contour regions from "not significant" outwards, then the two kinds of point
+        n_points = 2 if filled.any() else 0
+        order = [
+            *range(len(handles) - n_points - 1, -1, -1),
+            *range(len(handles) - n_points, len(handles)),
+        ]
         ax.legend(
-            handles[::-1],
-            labels[::-1],
+            [handles[i] for i in order],
+            [labels[i] for i in order],
             loc="upper left",
             bbox_to_anchor=(1.02, 1.0),
             fontsize=_style.SMALL_FONT_SIZE - 1,
             frameon=True,
             framealpha=0.9,
-        ).set_gid("contour-legend")
+        ).set_gid("funnel-legend")
     return fig
 
 
