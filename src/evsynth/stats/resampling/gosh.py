@@ -1,0 +1,279 @@
+"""GOSH: the model fitted to every subset of the studies (metafor's ``gosh``).
+
+All ``2^k - 1`` non-empty subsets are fitted when there are at most ``max_subsets`` of them
+(metafor's ``subsets``, default one million); otherwise ``max_subsets`` random subsets, each
+study included with probability 1/2 (redrawn when empty), which is the distribution metafor
+samples from. Rows come in metafor's order: by subset size, and within a size in the order of
+R's ``expand.grid`` (subset as a binary number, study 1 the lowest bit). FE and DL report I^2
+and H^2 from Q, as metafor's fast path for them does.
+
+Subsets are generated chunk by chunk straight from their rank (the combinatorial number system),
+so memory is bounded by the chunk, never by the number of subsets.
+
+References
+----------
+Olkin I, Dahabreh IJ, Trikalinos TA (2012). GOSH - a graphical display of study heterogeneity.
+Research Synthesis Methods 3:214-223. doi:10.1002/jrsm.1053
+Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. Journal of
+Statistical Software 36(3):1-48.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from evsynth.errors import InputError
+from evsynth.stats._linalg import FloatArray
+from evsynth.stats.resampling.chunks import map_chunks
+from evsynth.stats.resampling.kernels import fit_batch
+from evsynth.stats.results import RMAResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: metafor's default for ``subsets``
+DEFAULT_MAX_SUBSETS = 10**6
+#: matrix elements (subsets x studies) fitted at once; bounds memory to some tens of MB
+CHUNK_ELEMENTS = 1_000_000
+STAT_COLUMNS = ("estimate", "Q", "I2", "H2", "tau2")
+
+
+@dataclass(frozen=True)
+class GoshResult:
+    """One row per subset: the fit and which studies it holds.
+
+    Attributes
+    ----------
+    incl : ndarray of bool, shape (N, k)
+        ``incl[i, j]`` is True when subset ``i`` holds study ``j``.
+    estimate, Q, I2, H2, tau2 : ndarray
+        Pooled estimate (analysis scale), Cochran's Q, I^2 (percent), H^2 and tau^2 per subset.
+    exact : bool
+        True when every subset was fitted, False for random subsets.
+    seed : int or None
+        The seed of the random subsets (None when exact).
+    """
+
+    slab: tuple[str, ...]
+    method: str
+    measure: str
+    exact: bool
+    seed: int | None
+    incl: np.ndarray
+    estimate: FloatArray
+    Q: FloatArray
+    I2: FloatArray
+    H2: FloatArray
+    tau2: FloatArray
+
+    @property
+    def size(self) -> np.ndarray:
+        """Number of studies in each subset."""
+        return np.asarray(self.incl.sum(axis=1))
+
+    @property
+    def n_subsets(self) -> int:
+        """Number of subsets fitted."""
+        return int(self.incl.shape[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``estimate Q I2 H2 tau2`` and one 0/1 column per study (by label)."""
+        clash = set(self.slab) & set(STAT_COLUMNS)
+        if clash or len(set(self.slab)) != len(self.slab):
+            raise InputError(
+                "Study labels must be unique and differ from estimate, Q, I2, H2, tau2 to name "
+                f"the GOSH columns; got {', '.join(sorted(clash)) or 'duplicate labels'}"
+            )
+        data: dict[str, Any] = {name: getattr(self, name) for name in STAT_COLUMNS}
+        for j, label in enumerate(self.slab):
+            data[label] = self.incl[:, j].astype(np.int8)
+        return pd.DataFrame(data)
+
+    def summary(self) -> str:
+        """What was fitted and the spread of the estimates and of I^2."""
+        kind = "all" if self.exact else f"{self.n_subsets} random (seed {self.seed})"
+        qs = np.nanquantile(self.estimate, [0.0, 0.25, 0.5, 0.75, 1.0])
+        qi = np.nanquantile(self.I2, [0.0, 0.25, 0.5, 0.75, 1.0])
+        return "\n".join(
+            [
+                f"GOSH ({self.method}; measure {self.measure}): {self.n_subsets} model fits, "
+                f"{kind} subsets of {len(self.slab)} studies",
+                "            min      25%      50%      75%      max",
+                "estimate " + " ".join(f"{x:8.4f}" for x in qs),
+                "I2 (%)   " + " ".join(f"{x:8.2f}" for x in qi),
+            ]
+        )
+
+    def plot(self, **kw: Any) -> Figure:
+        """The GOSH plot (see :func:`evsynth.report.figures.gosh.gosh_plot`)."""
+        from evsynth.report.figures.gosh import gosh_plot
+
+        return gosh_plot(self, **kw)
+
+
+@dataclass(frozen=True)
+class GoshTask:
+    """One chunk: subsets ``start`` to ``stop`` (exact) or a block of random subsets."""
+
+    yi: FloatArray
+    vi: FloatArray
+    method: str
+    exact: bool
+    start: int
+    stop: int
+    seed: int
+    chunk: int
+
+
+@dataclass(frozen=True)
+class GoshChunk:
+    """The fits of one chunk (subsets as packed bits to keep transfers small)."""
+
+    packed: np.ndarray
+    stats: FloatArray
+
+
+def total_subsets(k: int, p: int = 1) -> int:
+    """Number of subsets with at least ``p`` studies: ``sum(choose(k, p..k))``."""
+    return sum(math.comb(k, m) for m in range(p, k + 1))
+
+
+def gosh(
+    res: RMAResult,
+    *,
+    max_subsets: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    chunk_size: int | None = None,
+) -> GoshResult:
+    """Fit ``res``'s model to every subset of its studies (or to random subsets).
+
+    Parameters
+    ----------
+    res : RMAResult
+        An intercept-only model from :func:`evsynth.stats.models.rma` (any estimator).
+    max_subsets : int, optional
+        Fit all subsets when there are at most this many (default one million, as metafor),
+        else this many random subsets.
+    seed : int, optional
+        Seed of the random subsets; drawn from the operating system and recorded in the result
+        when not given.
+    workers : int
+        Local worker processes.
+    scheduler : str, optional
+        Address of a Dask scheduler to run the chunks on.
+    progress : bool
+        Show a progress bar on stderr.
+    chunk_size : int, optional
+        Subsets per chunk (default: one million matrix elements per chunk).
+
+    Returns
+    -------
+    GoshResult
+    """
+    if res.method in ("MH", "PETO"):
+        raise InputError("GOSH is implemented for inverse-variance models (rma)")
+    if res.p > 1:
+        raise InputError("GOSH is implemented for models without moderators")
+    k = res.k
+    if k < 2:
+        raise InputError("GOSH needs at least two studies")
+    limit = DEFAULT_MAX_SUBSETS if max_subsets is None else int(max_subsets)
+    if limit < 2:
+        raise InputError(f"Invalid max_subsets {max_subsets}; expected 2 or more")
+    n_all = total_subsets(k)
+    exact = n_all <= limit
+    n = n_all if exact else limit
+    if exact:
+        seed = None
+    elif seed is None:
+        seed = secrets.randbits(32)
+    size = chunk_size or max(1000, CHUNK_ELEMENTS // k)
+    tasks = [
+        GoshTask(res.yi, res.vi, res.method, exact, s, min(n, s + size), seed or 0, i)
+        for i, s in enumerate(range(0, n, size))
+    ]
+    chunks = map_chunks(
+        gosh_chunk,
+        tasks,
+        sizes=[t.stop - t.start for t in tasks],
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        description=f"GOSH: {n} fits",
+    )
+    incl = np.unpackbits(np.concatenate([c.packed for c in chunks]), axis=1, count=k)
+    incl = incl.astype(bool)
+    stats = np.concatenate([c.stats for c in chunks])
+    if not exact:
+        # metafor sorts the rows by subset size (a stable sort)
+        order = np.argsort(incl.sum(axis=1), kind="stable")
+        incl, stats = incl[order], stats[order]
+    return GoshResult(
+        slab=res.slab,
+        method=res.method,
+        measure=res.measure,
+        exact=exact,
+        seed=seed,
+        incl=incl,
+        estimate=stats[:, 0],
+        Q=stats[:, 1],
+        I2=stats[:, 2],
+        H2=stats[:, 3],
+        tau2=stats[:, 4],
+    )
+
+
+def gosh_chunk(task: GoshTask) -> GoshChunk:
+    """Fit one chunk of subsets (runs in a worker process or on a Dask worker)."""
+    k = task.yi.size
+    if task.exact:
+        mask = subsets_by_rank(k, task.start, task.stop)
+    else:
+        mask = random_subsets(k, task.stop - task.start, task.seed, task.chunk)
+    fit = fit_batch(task.yi, task.vi, method=task.method, mask=mask, gosh_heterogeneity=True)
+    stats = np.column_stack([fit.estimate, fit.Q, fit.I2, fit.H2, fit.tau2])
+    return GoshChunk(np.packbits(mask, axis=1), stats)
+
+
+def subsets_by_rank(k: int, start: int, stop: int) -> np.ndarray:
+    """Subsets number ``start`` to ``stop - 1`` in metafor's order, as a boolean matrix.
+
+    Subsets are ordered by size and, within a size, as binary numbers (study 1 = lowest bit),
+    which is the colexicographic order of the combinatorial number system: the subset
+    ``{c_1 < ... < c_m}`` has rank ``sum_i C(c_i, i)`` among the subsets of size ``m``.
+    """
+    counts = [math.comb(k, m) for m in range(1, k + 1)]
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+    g = np.arange(start, stop, dtype=np.int64)
+    sizes = np.searchsorted(offsets, g, side="right")  # subset size m (offsets[m-1] <= g)
+    out = np.zeros((g.size, k), dtype=bool)
+    # C(c, i) for c = 0..k-1 and i = 0..k
+    table = np.array([[math.comb(c, i) for c in range(k)] for i in range(k + 1)], dtype=np.int64)
+    for m in np.unique(sizes):
+        rows = np.flatnonzero(sizes == m)
+        r = g[rows] - offsets[m - 1]
+        for i in range(int(m), 0, -1):
+            c = np.searchsorted(table[i], r, side="right") - 1
+            out[rows, c] = True
+            r = r - table[i][c]
+    return out
+
+
+def random_subsets(k: int, n: int, seed: int, chunk: int) -> np.ndarray:
+    """``n`` random non-empty subsets; the stream depends only on ``seed`` and ``chunk``."""
+    rng = np.random.default_rng([seed, chunk])
+    out = rng.random((n, k)) < 0.5
+    empty = ~out.any(axis=1)
+    while np.any(empty):
+        out[empty] = rng.random((int(empty.sum()), k)) < 0.5
+        empty = ~out.any(axis=1)
+    return out
