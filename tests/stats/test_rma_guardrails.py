@@ -235,3 +235,12 @@ def test_paule_mandel_search_is_widened_where_metafor_stops() -> None:
     q = q_statistic(res.tau2, yi, vi, np.ones((5, 1)))
     assert q == pytest.approx(4.0, rel=1e-3)  # R's uniroot tolerance on tau^2 (1.2e-4)
     assert any("widened" in w for w in res.warnings)
+
+
+def test_meta_regression_summary_uses_residual_wording() -> None:
+    res = rma(YI, VI, mods={"ablat": BCG["ablat"]})
+    text = res.summary()
+    assert "Mixed-Effects Model (k = 13; method: REML" in text
+    assert "tau^2 (estimated amount of residual heterogeneity)" in text
+    assert "Test for Residual Heterogeneity: QE(df = 11)" in text
+    assert "meta-regression on ablat" in res.methods_sentence()

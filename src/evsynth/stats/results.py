@@ -331,7 +331,18 @@ class RMAResult:
     def methods_sentence(self) -> str:
         """One sentence for a methods section describing this analysis."""
         name = METHOD_NAMES.get(self.method, self.method)
-        if self.is_fixed:
+        if self.p > 1:
+            moderators = ", ".join(
+                self.coef_names[1:] if self.coef_names[0] == "intrcpt" else self.coef_names
+            )
+            if self.is_fixed:
+                model = f"a {name} meta-regression on {moderators}"
+            else:
+                model = (
+                    f"a mixed-effects meta-regression on {moderators} with the {name} "
+                    "estimator of residual tau^2"
+                )
+        elif self.is_fixed:
             model = f"a {name} model"
         else:
             model = f"a random-effects model with the {name} estimator of tau^2"
@@ -348,15 +359,25 @@ class RMAResult:
     def summary(self) -> str:
         """A text report in the spirit of metafor's print method, plus a methods sentence."""
         lines: list[str] = []
-        kind = "Fixed-Effect" if self.is_fixed else "Random-Effects"
+        mods = self.p > 1
+        if self.is_fixed:
+            kind = "Fixed-Effects with Moderators" if mods else "Fixed-Effects"
+        else:
+            kind = "Mixed-Effects" if mods else "Random-Effects"
         lines.append(f"{kind} Model (k = {self.k}; method: {self.method}; measure: {self.measure})")
         lines.append("")
+        # metafor's wording: "total" without moderators, "residual" with them
+        amount, share, var = (
+            ("residual", "residual heterogeneity / unaccounted variability", "unaccounted")
+            if mods
+            else ("total", "total heterogeneity / total variability", "total")
+        )
         if not self.is_fixed:
             se = "" if math.isnan(self.tau2_se) else f" (SE = {self.tau2_se:.4f})"
-            lines.append(f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}{se}")
-            lines.append(f"tau (square root of estimated tau^2 value):      {self.tau:.4f}")
-        lines.append(f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%")
-        lines.append(f"H^2 (total variability / sampling variability):  {self.H2:.2f}")
+            lines.append(f"tau^2 (estimated amount of {amount} heterogeneity): {self.tau2:.4f}{se}")
+            lines.append(f"tau (square root of estimated tau^2 value): {self.tau:.4f}")
+        lines.append(f"I^2 ({share}): {self.I2:.2f}%")
+        lines.append(f"H^2 ({var} variability / sampling variability): {self.H2:.2f}")
         if self.tau2_ci is not None and self.I2_ci is not None:
             lines.append(
                 f"Q-profile {self.level:g}% CI: tau^2 [{self.tau2_ci.ci_lower:.4f}, "
@@ -364,9 +385,9 @@ class RMAResult:
                 f"{self.I2_ci.ci_upper:.2f}%]"
             )
         lines.append("")
-        label = "Residual Heterogeneity" if self.p > 1 else "Heterogeneity"
+        label, q = ("Residual Heterogeneity", "QE") if mods else ("Heterogeneity", "Q")
         lines.append(
-            f"Test for {label}: Q(df = {self.Q_df}) = {self.Q:.4f}, p-val = {_fmt_p(self.Q_p)}"
+            f"Test for {label}: {q}(df = {self.Q_df}) = {self.Q:.4f}, p-val = {_fmt_p(self.Q_p)}"
         )
         for t in self.extra_tests:
             lines.append(f"{t.name}: {t.statistic:.4f} (df = {t.df}), p-val = {_fmt_p(t.p_value)}")
