@@ -177,3 +177,10 @@ def test_journal_acronym_is_the_same_journal() -> None:
     jama = replace(ARTICLE, journal="JAMA", doi="", pages="")
     full = replace(ARTICLE, id="b", journal="Journal of the American Medical Association", doi="")
     assert _decision(jama, full) == "duplicate"
+
+
+def test_journal_names_that_only_share_a_word_do_not_confirm() -> None:
+    # "Pain" is not "Pain Medicine": with the year only, an author-less copy stays uncertain.
+    one = replace(ARTICLE, authors=(), journal="Pain", volume="", pages="", doi="")
+    two = replace(one, id="b", journal="Pain Medicine")
+    assert _decision(one, two) == "uncertain"

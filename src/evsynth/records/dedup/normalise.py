@@ -179,6 +179,7 @@ class NormRecord:
     author_tokens: tuple[frozenset[str], ...]
     year: int | None
     journal: str
+    venue_tokens: frozenset[str]
     volume: str
     issue: str
     page: str
@@ -230,6 +231,7 @@ def normalise(record: Record, index: int) -> NormRecord:
         author_tokens=tuple(name_tokens(a) for a in record.authors if a.strip()),
         year=record.year,
         journal=journal,
+        venue_tokens=frozenset(_NON_ALNUM.sub(" ", ascii_fold(record.journal)).split()),
         volume=volume_number(record.volume),
         issue=_NON_ALNUM.sub("", record.issue.lower()),
         page=first_page(record.pages),

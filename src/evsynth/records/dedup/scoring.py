@@ -101,6 +101,7 @@ def author_agreement(x: NormRecord, y: NormRecord) -> float | None:
 
 
 def journal_agreement(x: NormRecord, y: NormRecord) -> float | None:
+    """Similarity of the journal names (abbreviations and acronyms count as the same)."""
     if not x.journal or not y.journal:
         return None
     if x.journal == y.journal:
@@ -112,7 +113,16 @@ def journal_agreement(x: NormRecord, y: NormRecord) -> float | None:
         or a.replace(" ", "") == b.replace(" ", "")
     ):
         return 0.95
-    return max(fuzz.token_set_ratio(a, b), fuzz.ratio(a, b)) / 100.0
+    small, large = sorted((x.venue_tokens, y.venue_tokens), key=len)
+    if x.is_abstract and y.is_abstract and len(small) >= 4 and small <= large:
+        # One meeting written with and without its journal: "J Thromb Haemost. Conference:
+        # 23rd Congress of the ISTH ..." and "23rd Congress of the ISTH ...".
+        return 0.9
+    if set(a.split()) <= set(b.split()):
+        # "Pain" in "Pain Medicine", "Haematologica" in "Haematologica the Hematology Journal":
+        # a subtitle or another journal; neither confirms nor contradicts.
+        return 0.75
+    return max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b)) / 100.0
 
 
 def same_volume_raw(x: NormRecord, y: NormRecord) -> bool:
