@@ -165,7 +165,7 @@ def fit_batch(
     p = 1 if Xa is None else Xa.shape[-1]
     # centre the outcomes of each row over its own studies, as the engine does
     Yc = np.where(M, Y - _masked_mean(Y, M)[:, None], 0.0)
-    tau2, converged = _tau2(method, Yc, V, M, Xa, n, p)
+    tau2, converged = _tau2(method, Yc, V, M, Xa, n, p, Y)
     return _finish(method, test, Y, Yc, V, M, Xa, n, p, tau2, converged, gosh_heterogeneity)
 
 
@@ -225,6 +225,7 @@ def _tau2(
     Xa: FloatArray | None,
     n: np.ndarray,
     p: int,
+    Y_raw: FloatArray,
 ) -> tuple[FloatArray, np.ndarray]:
     B = Y.shape[0]
     tau2 = np.zeros(B)
@@ -256,11 +257,12 @@ def _tau2(
             t, ok = _fisher_scoring(method, y, v, mf, xa, nn, p)
             converged[todo] = ok
     tau2[todo] = t
-    # rows the vectorised replay could not settle: the engine's own estimator, one at a time
+    # rows the vectorised replay could not settle: the engine's own estimator, one at a time,
+    # on the outcomes as given (its fallback optimiser is sensitive to rounding of centred ones)
     for i in np.flatnonzero(~converged):
         sel = M[i]
         Xi = np.ones((int(sel.sum()), 1)) if Xa is None else (Xa[i] if Xa.ndim == 3 else Xa)[sel]
-        est = estimate_tau2(method, Y[i, sel] + 0.0, V[i, sel] + 0.0, Xi)
+        est = estimate_tau2(method, Y_raw[i, sel] + 0.0, V[i, sel] + 0.0, Xi)
         tau2[i] = est.tau2
     return tau2, converged
 
