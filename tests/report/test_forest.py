@@ -89,7 +89,8 @@ def test_diamond_spans_the_confidence_interval_at_the_estimate() -> None:
     # back-transformed pooled values, as metafor's predict(res, transf=exp)
     assert f"{math.exp(re.estimate):.2f} [{math.exp(re.ci_lower):.2f}, " in " ".join(texts)
     assert "Weight (REML)" in texts
-    assert any(t.startswith("Test for overall effect (fixed effect): Z = ") for t in texts)
+    assert any(t.startswith("Test for overall effect, fixed effect: Z = ") for t in texts)
+    assert any(t.startswith("Test for overall effect, random effects (REML): Z = ") for t in texts)
 
 
 def test_prediction_interval_and_heterogeneity_line() -> None:
@@ -211,3 +212,13 @@ def test_correlation_axis_shows_round_correlations_where_they_fall() -> None:
     # study 1's lower limit back-transforms to -0.0003: printed 0.00, never "-0.00"
     assert not any("-0.00" in t for t in texts)
     assert "0.19 [0.00, 0.36]" in texts
+
+
+def test_draws_into_a_given_axes() -> None:
+    fig = Figure(figsize=(9, 6))
+    ax = fig.add_axes((0.35, 0.2, 0.35, 0.7))
+    res = _bcg()
+    assert forest_plot(res, ax=ax) is fig
+    assert res.plot_forest(ax=fig.add_axes((0.35, 0.2, 0.35, 0.7))) is fig
+    (squares, _again) = _by_gid(fig, "study-squares")
+    assert squares.axes is ax and len(squares.get_offsets()) == 13

@@ -82,3 +82,11 @@ def test_contour_enhanced_regions_and_legend() -> None:
     assert labels == ["p > 0.10", "0.05 < p < 0.10", "0.01 < p < 0.05", "p < 0.01"]
     with pytest.raises(InputError, match="At most 3 contour levels"):
         funnel_plot(_hackshaw(), contours=(80, 90, 95, 99))
+
+
+def test_draws_into_a_given_axes() -> None:
+    fig = Figure(figsize=(5, 4))
+    ax = fig.add_subplot()
+    assert funnel_plot(_hackshaw(), ax=ax) is fig
+    (points,) = _by_gid(fig, "observed-studies")
+    assert points.axes is ax

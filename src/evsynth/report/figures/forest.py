@@ -339,7 +339,8 @@ def _heterogeneity_text(fit: RMAResult) -> str:
 def _overall_text(fit: RMAResult, named: bool) -> str:
     stat = "t" if str(fit.test).lower() == "knha" else "Z"
     df = f"({int(fit.k) - 1})" if stat == "t" else ""
-    which = f" ({_style.method_label(str(fit.method)).lower()})" if named else ""
+    label = _style.method_label(str(fit.method))
+    which = f", {label[:1].lower()}{label[1:]}" if named else ""
     return (
         f"Test for overall effect{which}: {stat}{df} = {float(fit.statistic):.2f} "
         f"({_style.format_p(float(fit.p_value))})"
