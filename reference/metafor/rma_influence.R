@@ -28,6 +28,26 @@ for (setup in list(list("REML", "z", FALSE), list("DL", "knha", FALSE), list("FE
   }
   cases[[length(cases) + 1]] <- case
 }
+# Mantel-Haenszel and Peto models: leave1out and cumul refit on the remaining tables
+seqfields <- function(x) list(estimate = x$estimate, se = x$se, zval = x$zval, pval = x$pval,
+  ci_lb = x$ci.lb, ci_ub = x$ci.ub, Q = x$Q, Qp = x$Qp, I2 = x$I2, H2 = x$H2)
+binary <- list()
+tabs <- list(bcg = with(dat.bcg, list(ai = tpos, bi = tneg, ci = cpos, di = cneg, year = year)),
+  nielweise2007 = with(dat.nielweise2007, list(ai = ai, bi = n1i - ai, ci = ci, di = n2i - ci, year = year)))
+for (nm in names(tabs)) {
+  tb <- tabs[[nm]]
+  for (meas in c("OR", "RR", "RD", "PETO")) {
+    res <- if (meas == "PETO") rma.peto(ai = tb$ai, bi = tb$bi, ci = tb$ci, di = tb$di) else
+      rma.mh(ai = tb$ai, bi = tb$bi, ci = tb$ci, di = tb$di, measure = meas)
+    l1 <- suppressWarnings(leave1out(res))
+    cu <- suppressWarnings(cumul(res, order = tb$year))
+    binary[[length(binary) + 1]] <- list(dataset = nm, measure = meas, ai = tb$ai, bi = tb$bi, ci = tb$ci,
+      di = tb$di, year = tb$year, call = sprintf("leave1out / cumul(order = year) of %s", if (meas == "PETO")
+      "rma.peto(ai, bi, ci, di)" else sprintf("rma.mh(ai, bi, ci, di, measure='%s')", meas)),
+      l1o = seqfields(l1), cumul = c(seqfields(cu), list(slab = as.character(cu$slab))))
+  }
+}
 jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")), yi = c(dat$yi), vi = c(dat$vi),
-  ablat = dat$ablat, year = dat$year, slab = paste("Study", seq_len(nrow(dat))), cases = cases),
+  ablat = dat$ablat, year = dat$year, slab = paste("Study", seq_len(nrow(dat))), cases = cases,
+  binary = binary),
   out_path, digits = NA, auto_unbox = TRUE, na = "null")

@@ -14,7 +14,7 @@ import pytest
 
 from evsynth.errors import InputError
 from evsynth.stats.influence import cumul, influence, leave1out
-from evsynth.stats.models import rma, rma_mh
+from evsynth.stats.models import rma, rma_mh, rma_peto
 from helpers import REFERENCE
 
 REF: dict[str, Any] = json.loads((REFERENCE / "metafor" / "rma_influence.json").read_text())
@@ -97,5 +97,26 @@ def test_leave1out_refuses_meta_regression() -> None:
 
 def test_diagnostics_refuse_mantel_haenszel() -> None:
     res = rma_mh([4, 6, 3], [119, 300, 228], [11, 29, 11], [128, 274, 209])
-    with pytest.raises(InputError, match="inverse-variance"):
+    with pytest.raises(InputError, match="not defined for Mantel-Haenszel"):
         influence(res)
+
+
+BINARY = REF["binary"]
+SEQ_BINARY = [s for s in SEQ if s[0] != "tau2"]
+
+
+@pytest.mark.parametrize("case", BINARY, ids=[f"{c['dataset']}-{c['measure']}" for c in BINARY])
+def test_binary_leave1out_and_cumul_match_metafor(case: dict[str, Any]) -> None:
+    cells = [np.array(case[n], dtype=float) for n in ("ai", "bi", "ci", "di")]
+    peto = case["measure"] == "PETO"
+    res = rma_peto(*cells) if peto else rma_mh(*cells, measure=case["measure"])
+    l1o = leave1out(res)
+    cu = cumul(res, order=case["year"])
+    # Mantel-Haenszel and Peto are closed forms: 1e-8 relative
+    for fits, ref in ((l1o, case["l1o"]), (cu, case["cumul"])):
+        for ours, theirs in SEQ_BINARY:
+            np.testing.assert_allclose(
+                getattr(fits, ours), _vec(ref[theirs]), rtol=1e-8, atol=1e-12, err_msg=ours
+            )
+        assert np.all(fits.tau2 == 0.0)
+    assert [s.removeprefix("Study ") for s in cu.slab] == case["cumul"]["slab"]

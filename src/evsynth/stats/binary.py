@@ -77,6 +77,7 @@ def _fixed_result(
     method: str,
     level: float,
     notes: list[str],
+    tables: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     extra_tests: tuple[NamedTest, ...] = (),
 ) -> RMAResult:
     crit = float(stats.norm.isf((1.0 - level / 100.0) / 2.0))
@@ -143,6 +144,7 @@ def _fixed_result(
         QM_df=1,
         QM_p=p,
         extra_tests=extra_tests,
+        tables=tables,
     )
 
 
@@ -272,6 +274,7 @@ def rma_mh(
         method="MH",
         level=level,
         notes=notes,
+        tables=(a, b, c, d),
         extra_tests=extra,
     )
 
@@ -334,6 +337,7 @@ def rma_peto(
         method="PETO",
         level=level,
         notes=notes,
+        tables=(a, b, c, d),
     )
 
 

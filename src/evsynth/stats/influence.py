@@ -97,6 +97,15 @@ class SequentialFits:
 
 def _refit(res: RMAResult, idx: Any) -> RMAResult | None:
     try:
+        if res.method in ("MH", "PETO") and res.tables is not None:
+            # binary.py imports nothing from here, so this import cannot be circular
+            from evsynth.stats.binary import rma_mh, rma_peto
+
+            cells = [t[idx] for t in res.tables]
+            slab = tuple(res.slab[i] for i in _positions(idx))
+            if res.method == "MH":
+                return rma_mh(*cells, measure=res.measure, level=res.level, slab=slab)
+            return rma_peto(*cells, level=res.level, slab=slab)
         return fit(
             res.yi[idx],
             res.vi[idx],
@@ -118,11 +127,13 @@ def _positions(idx: Any) -> Any:
     return np.flatnonzero(idx) if idx.dtype == bool else idx
 
 
-def _check_refittable(res: RMAResult, what: str, intercept_only: bool) -> None:
-    if res.method in ("MH", "PETO"):
+def _check_refittable(
+    res: RMAResult, what: str, intercept_only: bool, binary_ok: bool = False
+) -> None:
+    if res.method in ("MH", "PETO") and (not binary_ok or res.tables is None):
         raise InputError(
-            f"{what} needs an inverse-variance model (rma); refit Mantel-Haenszel or Peto "
-            "models on the subsets of tables instead"
+            f"{what} needs an inverse-variance model (rma); it is not defined for "
+            "Mantel-Haenszel or Peto models"
         )
     if intercept_only and res.p > 1:
         raise InputError(f"{what} is only defined for models without moderators")
@@ -144,8 +155,12 @@ def _sequential(kind: str, res: RMAResult, subsets: list[Any], labels: list[str]
 
 
 def leave1out(res: RMAResult) -> SequentialFits:
-    """Refit the model leaving out each study in turn (metafor's ``leave1out``)."""
-    _check_refittable(res, "Leave-one-out analysis", intercept_only=True)
+    """Refit the model leaving out each study in turn (metafor's ``leave1out``).
+
+    Works for inverse-variance models without moderators and for Mantel-Haenszel and Peto
+    models (refitted on the remaining tables, as metafor's ``leave1out.rma.mh``).
+    """
+    _check_refittable(res, "Leave-one-out analysis", intercept_only=True, binary_ok=True)
     subsets = [np.arange(res.k) != i for i in range(res.k)]
     return _sequential("leave1out", res, subsets, list(res.slab))
 
@@ -161,7 +176,7 @@ def cumul(res: RMAResult, order: Sequence[Any] | None = None) -> SequentialFits:
         Sort keys, one per study (e.g. publication year); studies are added in increasing order
         of the key, ties kept in their original order. Default: the order of the data.
     """
-    _check_refittable(res, "Cumulative analysis", intercept_only=True)
+    _check_refittable(res, "Cumulative analysis", intercept_only=True, binary_ok=True)
     if order is None:
         perm = np.arange(res.k)
     else:

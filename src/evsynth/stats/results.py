@@ -217,6 +217,8 @@ class RMAResult:
     fit_reml: FitStatistics | None = None
     parms: int = 1  # number of estimated parameters: coefficients plus tau^2 if estimated
     extra_tests: tuple[NamedTest, ...] = ()
+    # the 2x2 tables (ai, bi, ci, di) behind a Mantel-Haenszel or Peto fit, for refits
+    tables: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None
 
     # ------------------------------------------------------------------ derived views
     @property
