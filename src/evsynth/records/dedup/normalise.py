@@ -249,19 +249,15 @@ def normalise(record: Record, index: int) -> NormRecord:
 
 
 def journal_abbreviates(short: str, full: str) -> bool:
-    """Whether ``short`` is an abbreviation of ``full`` (``nat rev nephrol`` of ``nature
-    reviews nephrology``): each short word is a prefix of the next full word, in order."""
+    """Whether ``short`` abbreviates ``full`` word for word (``nat rev nephrol`` of ``nature
+    reviews nephrology``). Every word must be abbreviated: ``pain`` does not abbreviate ``pain
+    medicine``, which is another journal."""
     s_words, f_words = short.split(), full.split()
-    if not s_words or len(s_words) > len(f_words):
-        return False
-    j = 0
-    for word in s_words:
-        while j < len(f_words) and not f_words[j].startswith(word):
-            j += 1
-        if j == len(f_words):
-            return False
-        j += 1
-    return True
+    return (
+        bool(s_words)
+        and len(s_words) == len(f_words)
+        and all(f.startswith(w) for w, f in zip(s_words, f_words, strict=True))
+    )
 
 
 def journal_acronym(short: str, full: str) -> bool:
