@@ -67,6 +67,8 @@ def test_every_figure_reference_resolves(report: Any, demo: Path) -> None:
     assert {f"figures/forest-{a}.svg" for a in ("fig2a", "fig2b", "fig3a", "fig3b")} <= set(srcs)
     for src in srcs:
         assert (demo / src).is_file(), src
+    if (demo / "figures" / "prisma.svg").is_file():
+        assert "figures/prisma.svg" in srcs
     assert all(img.get("alt") for img in report.xpath("//img"))
 
 
@@ -186,7 +188,9 @@ def test_docx_paragraphs_and_tables(demo: Path) -> None:
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Evidence level: Level II (moderate)." in text
     assert "Random effects changes this result (Fig. 3A)" in text
-    assert len(doc.inline_shapes) == 4  # the four forest plots (PNG)
+    # the four forest plots, and the PRISMA diagram when the figure module is in the build
+    prisma = (demo / "figures" / "prisma.png").is_file()
+    assert len(doc.inline_shapes) == 4 + prisma
     first = doc.tables[0]
     assert first.rows[0].cells[0].text == ""  # PICO table
     assert any(t.rows[0].cells[0].text == "Study" and len(t.rows) == 7 for t in doc.tables)

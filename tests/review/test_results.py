@@ -197,3 +197,10 @@ def test_with_two_studies_hartung_knapp_reaches_no_change(seed_results: dict[str
     for aid in ("fig2b", "fig3b"):
         knha = _analysis(seed_results, aid)["random_knha"]
         assert knha["ci_lower"] < 0 < knha["ci_upper"]
+
+
+def test_level_by_outcome(seed_results: dict[str, Any]) -> None:
+    # The paper grades its body of evidence Level II; each protocol outcome with data from the
+    # high-quality RCT (pain, disability, responders) reaches Level II by Table 1, row II-a.
+    levels = {g["outcome"]: g["level"] for g in seed_results["evidence_grading"]["by_outcome"]}
+    assert levels == {"pain": "II", "disability": "II", "responders": "II"}

@@ -77,29 +77,24 @@ def evidence_grade(project: ReviewProject) -> EvidenceGrade:
     grading = _module("evsynth.evidence.grading")
     if grading is None:
         return EvidenceGrade("not graded", "", "The grading rules are not in this build.")
-    if hasattr(grading, "grade_project"):
-        result = grading.grade_project(project)
+    body = _module("evsynth.evidence.body")
+    by_outcome: tuple[tuple[str, str, str, str, str], ...] = ()
+    if body is not None and hasattr(body, "grade_project_report"):
+        report = body.grade_project_report(project)
+        result = report.overall
+        names = {o.id: o.name for o in project.protocol.outcomes}
+        by_outcome = tuple(
+            (oid, names.get(oid, oid), str(g.level), str(g.label), str(g.rationale))
+            for oid, g in report.by_outcome.items()
+        )
     else:
-        from evsynth.evidence.appraisal import study_quality
-
-        quality = study_quality(project)
-        labels = {s.study_id: s.label for s in project.studies}
-        studies = [
-            grading.EvidenceStudy(
-                study=labels[s.study_id],
-                design=s.design,
-                quality=quality[s.study_id].quality,
-                result=s.result,
-            )
-            for s in project.studies
-            if s.study_id in quality and quality[s.study_id].quality is not None
-        ]
-        result = grading.grade_evidence(studies)
+        result = grading.grade_project(project)
     return EvidenceGrade(
         level=str(result.level),
         label=str(result.label),
         rationale=str(result.rationale),
         deciding_studies=tuple(result.deciding),
+        by_outcome=by_outcome,
     )
 
 

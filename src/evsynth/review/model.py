@@ -115,6 +115,8 @@ class EvidenceGrade:
     label: str
     rationale: str
     deciding_studies: tuple[str, ...] = ()
+    # (outcome id, outcome name, level, label, rationale) for each outcome of the protocol
+    by_outcome: tuple[tuple[str, str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ class ReviewRun:
     notes: tuple[str, ...]
     project_files: dict[str, str]  # relative path -> SHA-256, for reproducibility
     version: str
+    grading_approach: str = "asipp-qualitative-modified"
 
     def analysis(self, analysis_id: str) -> AnalysisRun:
         for a in self.analyses:

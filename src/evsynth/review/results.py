@@ -70,11 +70,21 @@ def results_dict(run: ReviewRun) -> dict[str, Any]:
             "project": {"title": run.title, "slug": run.slug, "citation": run.citation},
             "evidence_level": run.evidence.level,
             "evidence_grading": {
-                "approach": "asipp-qualitative-modified",
+                "approach": run.grading_approach,
                 "level": run.evidence.level,
                 "label": run.evidence.label,
                 "rationale": run.evidence.rationale,
                 "deciding_studies": list(run.evidence.deciding_studies),
+                "by_outcome": [
+                    {
+                        "outcome": oid,
+                        "outcome_name": name,
+                        "level": level,
+                        "label": label,
+                        "rationale": rationale,
+                    }
+                    for oid, name, level, label, rationale in run.evidence.by_outcome
+                ],
             },
             "analyses": analyses,
             "statements": statements,

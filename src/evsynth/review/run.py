@@ -211,4 +211,5 @@ def build_run(project: ReviewProject) -> ReviewRun:
         notes=tuple(protocol.notes),
         project_files=_file_hashes(project),
         version=__version__,
+        grading_approach=protocol.grading.approach,
     )

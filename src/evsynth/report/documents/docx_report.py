@@ -163,6 +163,13 @@ def report_docx(run: ReviewRun, figures: FigureSet, base_dir: str | Path) -> byt
     doc.add_heading("Level of evidence", level=1)
     doc.add_paragraph(f"Level {ev.level}: {ev.label}.").runs[0].bold = True
     doc.add_paragraph(ev.rationale)
+    if ev.by_outcome:
+        _table(
+            doc,
+            ["Outcome", "Level", "Rationale"],
+            [[name, f"{level} ({label})", why] for _, name, level, label, why in ev.by_outcome],
+            "Level of evidence by outcome",
+        )
 
     doc.add_heading("GRADE summary of findings", level=1)
     _table(
