@@ -276,3 +276,30 @@ def test_bias_option_with_few_studies_warns_instead_of_failing(tmp_path: Path) -
     assert out["egger"] is None and "begg" not in out
     assert any(w.startswith("Egger's test was not run: ") for w in out["warnings"])
     assert any(w.startswith("Begg's test was not run: ") for w in out["warnings"])
+
+
+MH = json.loads((REFERENCE / "metafor" / "bias_mh.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "case", MH["cases"], ids=[f"{c['method']}-{c['measure']}" for c in MH["cases"]]
+)
+def test_mantel_haenszel_and_peto_with_egger(tmp_path: Path, case: dict[str, Any]) -> None:
+    """dat.bcg 2x2 tables: rma.mh / rma.peto and regtest on them (closed forms, 1e-8)."""
+    d = MH["data"]
+    rows = [
+        f"{s},{a},{b},{c},{dd}"
+        for s, a, b, c, dd in zip(d["study"], d["ai"], d["bi"], d["ci"], d["di"], strict=True)
+    ]
+    data = _csv(tmp_path / "bcg2x2.csv", "study,ai,bi,ci,di", rows)
+    out = _json(
+        _run(
+            str(data), "--measure", case["measure"], "--method", case["method"], "--format", "json"
+        )
+    )
+    assert out["method"] == case["method"]
+    assert out["estimate"] == pytest.approx(case["estimate"], rel=1e-8)
+    assert out["egger"]["method"] == "FE"
+    assert out["egger"]["statistic"] == pytest.approx(case["zval"], rel=1e-8)
+    assert out["egger"]["p_value"] == pytest.approx(case["pval"], rel=1e-8)
+    assert out["egger"]["limit_estimate"] == pytest.approx(case["est"], rel=1e-8)
