@@ -57,3 +57,19 @@ for (m in c("REML", "DL", "FE")) {
 jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")), yi = c(dat$yi), vi = c(dat$vi),
   ablat = dat$ablat, year = dat$year, alloc = as.character(dat$alloc), cases = cases, subgroups = sub, lrts = lrts),
   out_path, digits = NA, auto_unbox = TRUE, na = "null")
+# Subgroups of 2x2 tables pooled with Mantel-Haenszel or Peto (RevMan's test for subgroup
+# differences: Q of the subgroup estimates with their variances). Written to a separate file.
+sub2 <- list()
+for (meas in c("OR", "RR", "RD", "PETO")) {
+  fits <- lapply(split(dat.bcg, dat.bcg$alloc), function(d) if (meas == "PETO")
+    rma.peto(ai = tpos, bi = tneg, ci = cpos, di = cneg, data = d) else
+    rma.mh(ai = tpos, bi = tneg, ci = cpos, di = cneg, data = d, measure = meas))
+  est <- sapply(fits, function(f) c(f$beta)); ses <- sapply(fits, function(f) f$se)
+  between <- rma(est, sei = ses, method = "FE")
+  sub2[[length(sub2) + 1]] <- list(measure = meas, levels = names(fits), estimate = unname(est),
+    se = unname(ses), Q_between = between$QE, Q_between_p = between$QEp)
+}
+jsonlite::write_json(list(metafor = as.character(packageVersion("metafor")),
+  ai = dat.bcg$tpos, bi = dat.bcg$tneg, ci = dat.bcg$cpos, di = dat.bcg$cneg,
+  alloc = as.character(dat.bcg$alloc), cases = sub2),
+  sub("rma_regression.json", "rma_subgroups_2x2.json", out_path), digits = NA, auto_unbox = TRUE)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from evsynth.stats.models import rma
-from evsynth.stats.regression import anova, lrt, predict, subgroups
+from evsynth.stats.regression import anova, lrt, predict, subgroups, subgroups_2x2
 from helpers import REFERENCE
 
 REF: dict[str, Any] = json.loads((REFERENCE / "metafor" / "rma_regression.json").read_text())
@@ -161,3 +161,36 @@ def test_likelihood_ratio_test_matches_metafor(case: dict[str, Any]) -> None:
     assert ("REML comparisons" in " ".join(lrt(full, reduced).warnings)) == (
         case["method"] == "REML"
     )
+
+
+SUB2 = json.loads((REFERENCE / "metafor" / "rma_subgroups_2x2.json").read_text())
+
+
+@pytest.mark.parametrize("case", SUB2["cases"], ids=[c["measure"] for c in SUB2["cases"]])
+def test_subgroups_of_tables_match_metafor(case: dict[str, Any]) -> None:
+    cells = [SUB2[n] for n in ("ai", "bi", "ci", "di")]
+    peto = case["measure"] == "PETO"
+    sg = subgroups_2x2(
+        *cells,
+        SUB2["alloc"],
+        measure="OR" if peto else case["measure"],
+        method="PETO" if peto else "MH",
+    )
+    assert list(sg.levels) == case["levels"]
+    # closed forms throughout: 1e-8 relative
+    np.testing.assert_allclose([f.estimate for f in sg.fits], case["estimate"], rtol=1e-8)
+    np.testing.assert_allclose([f.se for f in sg.fits], case["se"], rtol=1e-8)
+    assert sg.Q_between == pytest.approx(case["Q_between"], rel=1e-8)
+    assert sg.Q_between_p == pytest.approx(case["Q_between_p"], rel=1e-8)
+    assert sg.moderator_model is None
+    assert "RevMan" in sg.summary()
+
+
+def test_subgroup_forest_plot_has_a_row_per_subgroup() -> None:
+    from matplotlib.figure import Figure
+
+    sg = subgroups(YI, VI, REF["alloc"], method="REML", measure="RR")
+    fig = sg.plot_forest()
+    assert isinstance(fig, Figure)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert any("alternate" in t for t in texts) and any("systematic" in t for t in texts)

@@ -323,6 +323,13 @@ class SubgroupResult:
             )
         return pd.DataFrame(rows)
 
+    def plot_forest(self, ax: Any = None, **kw: Any) -> Any:
+        """Forest plot with subgroup rows (delegates to the report layer's ``forest_plot``)."""
+        import importlib
+
+        forest = importlib.import_module("evsynth.report.figures.forest")
+        return forest.forest_plot(self, ax=ax, **kw)
+
     def summary(self) -> str:
         """A text table of the subgroups and both tests of subgroup differences."""
         lines = [f"Subgroup analysis ({self.overall.method}; measure: {self.overall.measure})", ""]
@@ -438,5 +445,81 @@ def subgroups(
         Q_between=between.Q,
         Q_between_df=len(levels) - 1,
         Q_between_p=between.Q_p,
+        overall=overall,
+    )
+
+
+def subgroups_2x2(
+    ai: ArrayLike,
+    bi: ArrayLike | None,
+    ci: ArrayLike,
+    di: ArrayLike | None,
+    groups: Sequence[Any],
+    *,
+    measure: str = "OR",
+    method: str = "MH",
+    level: float = 95.0,
+    slab: Sequence[Any] | None = None,
+    n1i: ArrayLike | None = None,
+    n2i: ArrayLike | None = None,
+) -> SubgroupResult:
+    """Subgroup analysis of 2x2 tables with Mantel-Haenszel or Peto pooling (as RevMan).
+
+    Each subgroup is pooled with :func:`~evsynth.stats.binary.rma_mh` (``method="MH"``, measure
+    OR, RR or RD) or :func:`~evsynth.stats.binary.rma_peto` (``method="PETO"``); the test for
+    subgroup differences is Cochran's Q of the subgroup estimates with their variances. There is
+    no moderator model (``moderator_model`` is None).
+    """
+    from evsynth.stats.binary import _tables, rma_mh, rma_peto
+
+    m = str(method).upper()
+    if m not in ("MH", "PETO"):
+        raise InputError(f"Invalid method '{method}'; expected MH or PETO", column="method")
+    level = check_level(level)
+    a, b, c, d = _tables(ai, bi, ci, di, n1i=n1i, n2i=n2i)
+    labels = study_labels(slab, a.size)
+    g = np.array([str(x) for x in groups])
+    if g.size != a.size:
+        raise InputError(f"'groups' has {g.size} values for {a.size} studies", column="groups")
+    levels = tuple(sorted(set(g.tolist())))
+    if len(levels) < 2:
+        raise InputError("A subgroup analysis needs at least two subgroups", column="groups")
+
+    def pool(sel: Any) -> RMAResult:
+        cells = (a[sel], b[sel], c[sel], d[sel])
+        lab = [labels[i] for i in np.flatnonzero(sel)]
+        if m == "MH":
+            return rma_mh(*cells, measure=measure, level=level, slab=lab)
+        return rma_peto(*cells, level=level, slab=lab)
+
+    fits = tuple(pool(g == lev) for lev in levels)
+    overall = pool(np.ones(a.size, dtype=bool))
+    est = np.array([f.estimate for f in fits])
+    se = np.array([f.se for f in fits])
+    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
+    if int(np.sum(ok)) >= 2:
+        between = fit(
+            est[ok],
+            se[ok] ** 2,
+            np.ones((int(np.sum(ok)), 1)),
+            ("intrcpt",),
+            method="FE",
+            test="z",
+            level=level,
+            slab=tuple(lev for lev, keep in zip(levels, ok, strict=True) if keep),
+            measure=overall.measure,
+            guardrails=False,
+            heterogeneity_ci=False,
+        )
+        q, q_df, q_p = between.Q, int(np.sum(ok)) - 1, between.Q_p
+    else:
+        q, q_df, q_p = math.nan, 0, math.nan
+    return SubgroupResult(
+        levels=levels,
+        fits=fits,
+        moderator_model=None,
+        Q_between=q,
+        Q_between_df=q_df,
+        Q_between_p=q_p,
         overall=overall,
     )
