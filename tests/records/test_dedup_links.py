@@ -139,3 +139,67 @@ def test_cli_bad_input_exit_2_and_no_partial_project(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "xxe.xml: refused: the XML declares an entity ('xxe')" in result.output
     assert not (tmp_path / "records").exists()
+
+
+def test_cli_person_decisions_are_recorded_and_respected(tmp_path: Path) -> None:
+    runner = CliRunner()
+    files = [str(FIXTURES / n) for n in ("embase.ris", "pubmed.nbib")]
+    assert runner.invoke(cli, ["import", *files, "--project", str(tmp_path)]).exit_code == 0
+    args = ["dedup", str(tmp_path), "--project", str(tmp_path), "--format", "json"]
+    assert runner.invoke(cli, args).exit_code == 0
+    links = RecordSet.load(tmp_path).active_links("duplicate")
+    veihelmann = next(k for k in links if k.record_a == "embase-00003")
+    result = runner.invoke(
+        cli,
+        [
+            "dedup",
+            str(tmp_path),
+            "--project",
+            str(tmp_path),
+            "--undo",
+            veihelmann.link_id,
+            "--by",
+            "Ana",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(runner.invoke(cli, args).stdout)
+    # The undone merge is not redone, and the pair is not offered again as uncertain.
+    assert report["duplicate_groups"] == [["embase-00001", "pubmed-00001"]]
+    assert report["uncertain_pairs"] == []
+    result = runner.invoke(
+        cli,
+        [
+            "dedup",
+            str(tmp_path),
+            "--project",
+            str(tmp_path),
+            "--same-study",
+            "embase-00002",
+            "pubmed-00002",
+            "--by",
+            "Ben",
+        ],
+    )
+    assert result.exit_code == 0
+    report = json.loads(runner.invoke(cli, args).stdout)
+    assert ["embase-00002", "pubmed-00002"] in report["same_study_groups"]
+
+
+def test_cli_decision_without_a_name_is_refused(tmp_path: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, ["import", str(FIXTURES / "embase.ris"), "--project", str(tmp_path)])
+    result = runner.invoke(
+        cli,
+        [
+            "dedup",
+            str(tmp_path),
+            "--project",
+            str(tmp_path),
+            "--merge",
+            "embase-00001",
+            "embase-00002",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "need --project DIR and --by NAME" in result.output

@@ -115,16 +115,48 @@ def _load(records_arg: Path) -> Any:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of standard output.",
 )
-def dedup(records_arg: Path, fmt: str, project: Path | None, output: Path | None) -> None:
+@click.option(
+    "--merge",
+    nargs=2,
+    default=None,
+    metavar="ID_A ID_B",
+    help="A person's decision: these two records are duplicates (needs --project and --by).",
+)
+@click.option(
+    "--same-study",
+    nargs=2,
+    default=None,
+    metavar="ID_A ID_B",
+    help="A person's decision: two reports of one study, both kept (needs --project, --by).",
+)
+@click.option("--undo", default=None, metavar="LINK_ID", help="Undo a link (needs --by).")
+@click.option("--by", "by", default=None, help="Who makes the --merge/--same-study/--undo.")
+def dedup(
+    records_arg: Path,
+    fmt: str,
+    project: Path | None,
+    output: Path | None,
+    merge: tuple[str, str] | None,
+    same_study: tuple[str, str] | None,
+    undo: str | None,
+    by: str | None,
+) -> None:
     """Find duplicate records: link them, never delete them.
 
     RECORDS is an export file (any format `evsynth import` reads, e.g. a CSV with an ID column)
     or a project folder. High-confidence duplicates are merged automatically; uncertain pairs are
     listed for a person; reports of one study (abstract and article, erratum, part 1 and 2) are
-    grouped as same-study links, not duplicates.
+    grouped as same-study links, not duplicates. With --project the links are stored and the
+    report shows the groups in force (a person's merges and undos included); --merge,
+    --same-study and --undo record a person's decision on an uncertain pair or a link.
     """
     from evsynth.records.dedup import find_duplicates
-    from evsynth.records.dedup.links import store_result
+    from evsynth.records.dedup.links import (
+        apply_link,
+        duplicate_groups,
+        store_result,
+        undo_link,
+    )
     from evsynth.records.model import RecordSet
 
     if project is not None:
@@ -137,19 +169,51 @@ def dedup(records_arg: Path, fmt: str, project: Path | None, output: Path | None
             raise InputError("project has no records; run `evsynth import` first", file=project)
     else:
         records = _load(records_arg)
+    if merge or same_study or undo:
+        if project is None or not by:
+            raise InputError("--merge, --same-study and --undo need --project DIR and --by NAME")
+        if merge:
+            records = apply_link(records, *merge, kind="duplicate", decided_by=by)
+        if same_study:
+            records = apply_link(records, *same_study, kind="same_study", decided_by=by)
+        if undo:
+            records = undo_link(records, undo, decided_by=by)
+        records.save(project)
+        click.echo(f"recorded in {project / 'records' / 'links.csv'}", err=True)
+        return
     with _progress("Comparing candidate pairs") as update:
         result = find_duplicates(records.records, progress=update)
+    report = result.to_dict()
+    uncertain = list(result.uncertain_pairs)
     if project is not None:
-        store_result(records, result).save(project)
+        stored = store_result(records, result)
+        stored.save(project)
+        # The project's view: groups of the links in force, pairs not yet decided by anyone.
+        decided = {frozenset((k.record_a, k.record_b)) for k in stored.links}
+        uncertain = [p for p in uncertain if frozenset((p.a, p.b)) not in decided]
+        report["duplicate_groups"] = duplicate_groups(stored)
+        report["duplicates_removed"] = sum(len(g) - 1 for g in report["duplicate_groups"])
+        report["same_study_groups"] = [
+            g for g in duplicate_groups(stored, "same_study") if len(g) > 1
+        ]
+        report["uncertain_pairs"] = [
+            {
+                "record_a": p.a,
+                "record_b": p.b,
+                "score": round(p.score, 4),
+                "reasons": list(p.reasons),
+            }
+            for p in uncertain
+        ]
     if fmt == "json":
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     else:
-        lines = [result.summary(), "", "Duplicate groups (merged automatically):"]
-        lines += [f"  {' '.join(g)}" for g in result.duplicate_groups]
-        lines += ["", "Uncertain pairs (for a person to decide):"]
-        lines += [f"  {p.explain()}" for p in result.uncertain_pairs]
+        lines = [result.summary(), "", "Duplicate groups (merged):"]
+        lines += [f"  {' '.join(g)}" for g in report["duplicate_groups"]]
+        lines += ["", "Uncertain pairs (for a person to decide with --merge or --same-study):"]
+        lines += [f"  {p.explain()}" for p in uncertain]
         lines += ["", "Reports of one study (kept, linked as same_study):"]
-        lines += [f"  {' '.join(g)}" for g in result.same_study_groups]
+        lines += [f"  {' '.join(g)}" for g in report["same_study_groups"]]
         text = "\n".join(lines) + "\n"
     if output is not None:
         write_text_atomic(output, text)
