@@ -80,6 +80,8 @@ def _model(r: Any) -> dict[str, Any]:
         "pi_lower": r.pi_lower,
         "pi_upper": r.pi_upper,
     }
+    # p below 0.0001 is printed as such: more digits claim a precision no one should act on.
+    row["p_text"] = "< 0.0001" if r.p_value < 0.0001 else f"{r.p_value:.4f}"
     back = [float(back_transform(r.measure, v)) for v in (r.estimate, r.ci_lower, r.ci_upper)]
     if back != [r.estimate, r.ci_lower, r.ci_upper]:
         row["reporting"] = back
@@ -153,19 +155,28 @@ def prisma(request: HttpRequest, access: Access) -> HttpResponse:
     run, error = _run_or_error(access)
     diagram = None
     if run is not None and run.prisma_counts is not None:
-        try:
-            from evsynth.report.figures.prisma import prisma_diagram  # type: ignore[import-untyped]
-        except ImportError:
-            prisma_diagram = None
-        if prisma_diagram is not None:
-            diagram = _svg_data_uri(prisma_diagram(run.prisma_counts))
-    counts = run.prisma if run is not None else None
+        from evsynth.report.figures.prisma import prisma_diagram
+
+        diagram = _svg_data_uri(prisma_diagram(run.prisma_counts))
+    counts = _prisma_rows(run.prisma) if run is not None and run.prisma else None
     return page(
         request,
         access,
         "analysis/prisma.html",
         {"counts": counts, "diagram": diagram, "error": error},
     )
+
+
+def _prisma_rows(counts: dict[str, Any]) -> list[tuple[str, Any]]:
+    """PRISMA boxes as (label, n) rows; per-source and per-reason counts as their own rows."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in counts.items():
+        label = key.replace("_", " ")
+        if isinstance(value, dict):
+            rows.extend((f"{label}: {name}", n) for name, n in value.items())
+        elif value is not None:
+            rows.append((label, value))
+    return rows
 
 
 @review_view("read")

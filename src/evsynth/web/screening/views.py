@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from evsynth.errors import InputError
 from evsynth.web.lib.access import Access, review_view, user_of
@@ -184,6 +185,8 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
         context["visible"] = [
             d for d in state.visible(log, record.record_id, stage, viewer) if d.reviewer != viewer
         ]
+        # "n" skips the record for now; the skipped ones come back when nothing else is left.
+        context["skipped"] = skip
         context["skip"] = ",".join([*(s for s in skip.split(",") if s), record.record_id])
     return page(request, access, "screening/screen.html", context)
 
@@ -233,7 +236,9 @@ def decide(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
         messages.error(request, str(exc))
         url = reverse("screen", args=[access.review.pk, stage])
         return redirect(f"{url}?record={request.POST.get('record_id', '')}")
-    return redirect("screen", access.review.pk, stage)
+    skipped = request.POST.get("skip", "")
+    url = reverse("screen", args=[access.review.pk, stage])
+    return redirect(f"{url}?{urlencode({'skip': skipped})}" if skipped else url)
 
 
 @review_view("write")
