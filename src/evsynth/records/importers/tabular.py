@@ -191,23 +191,33 @@ def parse_csv(text: str, file: str, problems: list[ImportProblem]) -> tuple[list
 def parse_excel(
     data: bytes, file: str, problems: list[ImportProblem]
 ) -> tuple[list[Draft], str, str]:
-    """Drafts from the first sheet of an .xlsx workbook (row numbers as Excel shows them)."""
-    import zipfile
+    """Drafts from the first sheet of an .xlsx workbook (row numbers as Excel shows them).
 
+    A workbook is a zip of XML parts read lazily by openpyxl (which parses them with defusedxml);
+    a damaged one fails deep inside zipfile, zlib or the XML parser with whatever exception those
+    raise. Any such failure is the file's fault, so it becomes an InputError naming the file.
+    """
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:  # see the docstring: every failure here is a damaged file
         raise InputError(f"not a readable Excel workbook ({exc})", file=file) from exc
     try:
+        if not book.worksheets:
+            raise InputError("the workbook has no worksheet", file=file)
         sheet = book.worksheets[0]
 
         def rows() -> Iterator[tuple[int, list[str]]]:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, ["" if v is None else _cell_text(v) for v in values]
 
-        return drafts_from_rows(rows(), file, problems)
+        try:
+            return drafts_from_rows(rows(), file, problems)
+        except InputError:
+            raise
+        except Exception as exc:  # a damaged part found while reading rows
+            raise InputError(f"not a readable Excel workbook ({exc})", file=file) from exc
     finally:
         book.close()
 
