@@ -303,3 +303,34 @@ def test_mantel_haenszel_and_peto_with_egger(tmp_path: Path, case: dict[str, Any
     assert out["egger"]["statistic"] == pytest.approx(case["zval"], rel=1e-8)
     assert out["egger"]["p_value"] == pytest.approx(case["pval"], rel=1e-8)
     assert out["egger"]["limit_estimate"] == pytest.approx(case["est"], rel=1e-8)
+
+
+DISPLAY = json.loads((REFERENCE / "metafor" / "bias_display_transforms.json").read_text())
+
+
+@pytest.mark.parametrize("measure", ["PFT", "PLO"])
+def test_transformed_proportions_are_reported_as_proportions(tmp_path: Path, measure: str) -> None:
+    """Pooled values as metafor's predict(transf=transf.ipft.hm / transf.ilogit); each study
+    back-transformed with its own n (transf.ipft), which gives back xi / ni."""
+    pairs = zip(DISPLAY["xi"], DISPLAY["ni"], strict=True)
+    rows = [f"S{i + 1},{x},{n}" for i, (x, n) in enumerate(pairs)]
+    data = _csv(tmp_path / "prop.csv", "study,xi,ni", rows)
+    ref = DISPLAY[measure]
+    forest = tmp_path / "forest.svg"
+    result = _run(str(data), "--measure", measure, "--forest", str(forest))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    scale = "Freeman-Tukey double-arcsine" if measure == "PFT" else "logit"
+    assert f"analysed on the {scale} scale ({measure}, proportion)" in text
+    pooled = (
+        f"Pooled proportion: {ref['pred']:.3f} (95% CI {ref['ci_lb']:.3f} to {ref['ci_ub']:.3f};"
+    )
+    assert pooled in text
+    assert f"new study: {ref['pi_lb']:.3f} to {ref['pi_ub']:.3f}" in text
+    for i, p in enumerate(ref["study"]):
+        assert f"S{i + 1} {p:.3f} [" in text
+    svg = forest.read_text(encoding="utf-8")
+    first = f"{ref['study'][0]:.2f} [{ref['study_lb'][0]:.2f}, {ref['study_ub'][0]:.2f}]"
+    assert first in svg
+    assert f"{ref['pred']:.2f} [{ref['ci_lb']:.2f}, {ref['ci_ub']:.2f}]" in svg
+    assert "Proportion [95% CI]" in svg

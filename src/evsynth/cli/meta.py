@@ -250,11 +250,19 @@ def to_json(analysis: Analysis, data: Path) -> dict[str, Any]:
 def to_text(analysis: Analysis, data: Path) -> str:
     """A methods-and-results paragraph, a per-study table and the warnings."""
     res, egger, warnings = analysis.result, analysis.egger, analysis.warnings
-    from evsynth.report.figures._style import back_transformer, measure_label
+    from evsynth.report.figures._style import (
+        ANALYSIS_SCALES,
+        back_transformer,
+        effect_label,
+        is_back_transformed,
+    )
 
-    back = back_transformer(res.measure)
-    label = measure_label(res.measure).lower()
-    ratio = back is math.exp
+    ni = getattr(res, "ni", None)
+    back = back_transformer(res.measure, ni)
+    heading = effect_label(res.measure, ni)
+    label = heading if heading.startswith("Freeman") else heading.lower()
+    transformed = is_back_transformed(res.measure, ni)
+    scale_name = ANALYSIS_SCALES.get(res.measure.upper(), "")
     lv = f"{res.level:g}%"
     fixed = res.method in {"FE", "EE", "CE", "MH", "PETO"}
 
@@ -274,7 +282,7 @@ def to_text(analysis: Analysis, data: Path) -> str:
         if res.test == "knha"
         else "Wald-type z tests"
     )
-    scale = " on the log scale" if ratio else ""
+    scale = f" on the {scale_name} scale" if transformed else ""
     methods = (
         f"Methods. {res.k} {'study was' if res.k == 1 else 'studies were'} analysed{scale} "
         f"({res.measure}, {label}) with {model}, {test} and {lv} confidence intervals"
@@ -288,8 +296,8 @@ def to_text(analysis: Analysis, data: Path) -> str:
         f"Results. Pooled {label}: {est} ({lv} CI {ci}; {stat} = {res.statistic:.2f}, "
         f"{_p(res.p_value)})"
     )
-    if ratio:
-        results += f"; log scale {res.estimate:.4f} (SE {res.se:.4f})"
+    if transformed:
+        results += f"; {scale_name} scale {res.estimate:.4f} (SE {res.se:.4f})"
     else:
         results += f"; SE {res.se:.4f}"
     results += "."
@@ -332,7 +340,7 @@ def to_text(analysis: Analysis, data: Path) -> str:
         results += "."
 
     lines = [_wrap(methods), "", _wrap(results), ""]
-    lines.extend(_study_table(res, back))
+    lines.extend(_study_table(res, back, ni))
     if warnings:
         lines.append("")
         lines.append("Warnings:")
@@ -352,18 +360,23 @@ _ESTIMATORS = {
 }
 
 
-def _study_table(res: RMAResult, back: Any) -> list[str]:
+def _study_table(res: RMAResult, back: Any, ni: Any) -> list[str]:
     from statistics import NormalDist
+
+    from evsynth.report.figures._style import back_transformer
 
     z = NormalDist().inv_cdf(1.0 - (1.0 - res.level / 100.0) / 2.0)
     names = list(res.slab)
     width = max([len(n) for n in names] + [5])
     head = f"{'Study':<{width}}  {'Estimate':>9}  {f'{res.level:g}% CI':>21}  {'Weight':>7}"
     out = [head, "-" * len(head)]
-    for name, y, v, w in zip(names, res.yi, res.vi, res.weights, strict=True):
+    sizes = [math.nan] * len(names) if ni is None else [float(n) for n in ni]
+    for name, y, v, w, n in zip(names, res.yi, res.vi, res.weights, sizes, strict=True):
+        # Freeman-Tukey values go back with each study's own n (its own proportion)
+        b = back_transformer("PFT", [n]) if res.measure == "PFT" and math.isfinite(n) else back
         s = math.sqrt(float(v))
-        ci = f"[{_fmt(back(y - z * s))}, {_fmt(back(y + z * s))}]"
-        out.append(f"{name:<{width}}  {_fmt(back(float(y))):>9}  {ci:>21}  {float(w):6.1f}%")
+        ci = f"[{_fmt(b(y - z * s))}, {_fmt(b(y + z * s))}]"
+        out.append(f"{name:<{width}}  {_fmt(b(float(y))):>9}  {ci:>21}  {float(w):6.1f}%")
     pooled = f"[{_fmt(back(res.ci_lower))}, {_fmt(back(res.ci_upper))}]"
     out.append("-" * len(head))
     out.append(f"{'Pooled':<{width}}  {_fmt(back(res.estimate)):>9}  {pooled:>21}  {100.0:6.1f}%")

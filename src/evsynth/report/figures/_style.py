@@ -111,32 +111,59 @@ def format_p(p: float) -> str:
     return f"p = {p:.3f}"
 
 
-#: Measures whose back-transformation is a function of the value alone and is delegated to
-#: ``evsynth.stats.escalc.back_transform``. (PFT needs the sample size, so it stays on the
-#: analysis scale.)
-_DELEGATED_BACK_TRANSFORMS = frozenset({"PLO", "PAS", "ZCOR"})
+#: Measures whose back-transformation is delegated to ``evsynth.stats.escalc.back_transform``
+#: (PFT only when the sample sizes are known: its inverse needs them).
+_DELEGATED_BACK_TRANSFORMS = frozenset({"PLO", "PAS", "ZCOR", "PFT"})
+
+#: The analysis scale of each transformed measure, named for readers.
+ANALYSIS_SCALES: dict[str, str] = {
+    **dict.fromkeys(LOG_SCALE_MEASURES, "log"),
+    "PLO": "logit",
+    "PAS": "arcsine",
+    "PFT": "Freeman-Tukey double-arcsine",
+    "ZCOR": "Fisher's z",
+}
 
 
-def back_transformer(measure: str) -> Callable[[float], float]:
+def is_back_transformed(measure: str, ni: object = None) -> bool:
+    """Whether values of ``measure`` are shown on a scale other than the analysis scale."""
+    code = measure.upper()
+    return code in ANALYSIS_SCALES and not (code == "PFT" and ni is None)
+
+
+def back_transformer(measure: str, ni: object = None) -> Callable[[float], float]:
     """The map from the analysis scale to the reporting scale used for labels and text columns.
 
     exp for log-ratio measures, the measure's own inverse for logit, arcsine and Fisher-z
-    proportions or correlations, identity otherwise.
+    proportions or correlations, and for Freeman-Tukey proportions the inverse at the harmonic
+    mean of the sample sizes ``ni`` (metafor's ``transf.ipft.hm``; one study's own n gives that
+    study's proportion); identity otherwise, and for PFT without ``ni``.
     """
     code = measure.upper()
     if code in LOG_SCALE_MEASURES:
         return math.exp
-    if code in _DELEGATED_BACK_TRANSFORMS:
+    if code in _DELEGATED_BACK_TRANSFORMS and is_back_transformed(code, ni):
         from evsynth.stats.escalc import back_transform
 
+        sizes = None if ni is None else np.asarray(ni, dtype=float)
+
         def delegated(x: float) -> float:
-            return float(back_transform(code, x))
+            return float(back_transform(code, x, ni=sizes))
 
         return delegated
     return float
 
 
-def effect_axis(ax: Axes, measure: str, lo: float, hi: float) -> None:
+def effect_label(measure: str, ni: object = None) -> str:
+    """Heading of an effect column: the reporting-scale name, or the analysis scale's when the
+    values cannot be back-transformed (PFT without sample sizes)."""
+    code = measure.upper()
+    if code == "PFT" and ni is None:
+        return "Freeman-Tukey proportion (analysis scale)"
+    return measure_label(code)
+
+
+def effect_axis(ax: Axes, measure: str, lo: float, hi: float, ni: object = None) -> None:
     """Ticks of an effect axis drawn on the analysis scale, labelled on the reporting scale.
 
     Ratio measures get ticks at round ratios (0.1, 0.2, 0.5, 1, 2, 5, ...) placed at their logs,
@@ -154,7 +181,7 @@ def effect_axis(ax: Axes, measure: str, lo: float, hi: float) -> None:
         return
     from matplotlib.ticker import MaxNLocator
 
-    back = back_transformer(code)
+    back = back_transformer(code, ni)
     if back is float:
         ticks = [float(t) for t in MaxNLocator(nbins=5).tick_values(lo, hi) if lo <= t <= hi]
         ax.set_xticks(ticks)

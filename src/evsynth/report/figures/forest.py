@@ -57,6 +57,7 @@ class _Row:
     upper: float = math.nan
     weight: float = math.nan
     method: str = ""
+    ni: float = math.nan  # the study's sample size, for back-transforming PFT
 
 
 def forest_plot(
@@ -123,18 +124,19 @@ def forest_plot(
     fits = _as_list(result)  # type: ignore[arg-type]
     main = fits[-1]
     measure = str(main.measure)
-    back = _style.back_transformer(measure)
+    ni = getattr(main, "ni", None)
+    back = _style.back_transformer(measure, ni)
     z = NormalDist().inv_cdf(1.0 - (1.0 - float(main.level) / 100.0) / 2.0)
 
     rows, footer = _build_rows(fits, subgroups, subgroup_test, z, prediction, heterogeneity)
     if refline is None and measure.upper() in _style.NULL_VALUE_MEASURES:
         refline = 0.0
 
-    effect_texts = [_effect_text(r, back, digits) for r in rows]
+    effect_texts = [_effect_text(r, back, digits, measure) for r in rows]
     weight_texts = [_weight_text(r) for r in rows]
     label_chars = max(len(r.label) for r in rows if r.kind not in {"text"})
     level_label = f"{float(main.level):g}% CI"
-    effect_head = f"{_style.measure_label(measure)} [{level_label}]"
+    effect_head = f"{_style.effect_label(measure, ni)} [{level_label}]"
     effect_chars = max([len(t) for t in effect_texts] + [len(effect_head)])
     weight_head = "Weight" if len(fits) == 1 else f"Weight ({main.method})"
     weight_chars = max([len(t) for t in weight_texts] + [len(weight_head)])
@@ -183,7 +185,7 @@ def forest_plot(
         finite.append(refline)
     lo, hi = xlim if xlim is not None else _auto_limits(finite)
     ax.set_xlim(lo, hi)
-    _style.effect_axis(ax, measure, lo, hi)
+    _style.effect_axis(ax, measure, lo, hi, ni)
 
     header_y = n + 1.0
     text_kw: dict[str, Any] = {"fontsize": _style.FONT_SIZE, "va": "center", "clip_on": False}
@@ -280,13 +282,15 @@ def _study_rows(fit: RMAResult, z: float, weights_from: RMAResult | None) -> lis
     sei = np.sqrt(np.asarray(fit.vi, dtype=float))
     weights = np.asarray(fit.weights, dtype=float)
     labels = _labels(fit)
+    raw_ni = getattr(fit, "ni", None)
+    ni = np.full(yi.size, math.nan) if raw_ni is None else np.asarray(raw_ni, dtype=float)
     if weights_from is not None:
         overall = dict(zip(_labels(weights_from), np.asarray(weights_from.weights), strict=True))
         if len(overall) == len(weights_from.yi) and all(lab in overall for lab in labels):
             weights = np.array([overall[lab] for lab in labels], dtype=float)
     return [
-        _Row("study", lab, float(y), float(y - z * s), float(y + z * s), float(w))
-        for lab, y, s, w in zip(labels, yi, sei, weights, strict=True)
+        _Row("study", lab, float(y), float(y - z * s), float(y + z * s), float(w), ni=float(n))
+        for lab, y, s, w, n in zip(labels, yi, sei, weights, ni, strict=True)
     ]
 
 
@@ -388,8 +392,11 @@ def _build_rows(
     return rows, footer
 
 
-def _effect_text(row: _Row, back: Callable[[float], float], digits: int) -> str:
+def _effect_text(row: _Row, back: Callable[[float], float], digits: int, measure: str) -> str:
     f = _style.fixed
+    if row.kind == "study" and measure.upper() == "PFT" and math.isfinite(row.ni):
+        # each study back-transformed with its own n, which recovers its own proportion
+        back = _style.back_transformer("PFT", [row.ni])
     if row.kind in {"study", "pooled"}:
         est, lo, hi = back(row.estimate), back(row.lower), back(row.upper)
         return f"{f(est, digits)} [{f(lo, digits)}, {f(hi, digits)}]"

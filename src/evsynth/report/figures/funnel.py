@@ -147,10 +147,11 @@ def funnel_plot(
 
     ax.set_xlim(lo, hi)
     ax.set_ylim(se_top, 0.0)  # inverted: the most precise studies at the top
-    _style.effect_axis(ax, measure, lo, hi)
-    label = _style.measure_label(measure)
-    if measure.upper() in _style.LOG_SCALE_MEASURES:
-        label += " (log scale)"
+    ni = getattr(fit, "ni", None)
+    _style.effect_axis(ax, measure, lo, hi, ni)
+    label = _style.effect_label(measure, ni)
+    if _style.is_back_transformed(measure, ni):
+        label += f" ({_style.ANALYSIS_SCALES[measure.upper()]} scale)"
     ax.set_xlabel(label, fontsize=_style.FONT_SIZE)
     ax.set_ylabel("Standard error", fontsize=_style.FONT_SIZE)
     ax.tick_params(labelsize=_style.SMALL_FONT_SIZE)
