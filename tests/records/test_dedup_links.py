@@ -203,3 +203,13 @@ def test_cli_decision_without_a_name_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "need --project DIR and --by NAME" in result.output
+
+
+def test_cli_warns_when_a_file_is_imported_twice(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["import", str(FIXTURES / "pubmed.nbib"), "--project", str(tmp_path)]
+    assert "already imported" not in runner.invoke(cli, args).output
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 0
+    assert "pubmed.nbib (2 records) was already imported" in second.output
+    assert len(RecordSet.load(tmp_path)) == 4

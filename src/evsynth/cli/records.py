@@ -74,6 +74,15 @@ def import_cmd(files: tuple[Path, ...], project: Path, source: str | None, fmt: 
     before = len(records)
     for path in files:
         result = import_file(path, source, format=fmt)
+        for earlier in records.sources:
+            if (earlier.file, earlier.records) == (result.source.file, len(result.records)):
+                # Importing a file twice doubles its records; deduplication would then merge
+                # them, but the PRISMA count of records identified would be wrong. Say so.
+                click.echo(
+                    f"warning: {earlier.file} ({earlier.records} records) was already imported "
+                    f"at {earlier.imported_at}; its records are added again",
+                    err=True,
+                )
         records = records.with_import(result.records, result.source)
         click.echo(result.summary(), err=True)
     records.save(project)
