@@ -1,0 +1,112 @@
+"""Single-key screening in the terminal, driven by a scripted key reader."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+
+from evsynth.records.screening import ScreeningLog
+from evsynth.records.screening.terminal import Highlight, render_record, screen_in_terminal
+
+RECORDS = [
+    {"id": f"r{i}", "title": f"Epidural adhesiolysis trial {i}", "abstract": "Lumbar pain."}
+    for i in range(5)
+]
+
+
+def _keys(sequence: str) -> Callable[[], str]:
+    it: Iterator[str] = iter(sequence)
+    return lambda: next(it)
+
+
+def _console() -> Console:
+    return Console(file=io.StringIO(), width=100, color_system=None)
+
+
+def test_keys_decide_skip_undo_and_quit() -> None:
+    log = ScreeningLog(exclusion_reasons=("wrong design", "wrong population"))
+    # r0 include, r1 exclude without reason (Enter), r2 maybe, undo (r2 back), r2 exclude with
+    # reason 2, r3 skipped, r4 include, then the queue is empty.
+    summary = screen_in_terminal(
+        RECORDS,
+        log,
+        stage="title_abstract",
+        reviewer="ann",
+        keys=_keys("ie\rmue2ni"),
+        console=_console(),
+        prioritise=False,
+    )
+    assert (summary.decided, summary.skipped, summary.undone, summary.remaining) == (4, 1, 1, 1)
+    standing = {
+        rid: d.decision
+        for rid in log.record_ids()
+        for d in [log.current(rid, "title_abstract").get("ann")]
+        if d
+    }
+    assert standing == {"r0": "include", "r1": "exclude", "r2": "exclude", "r4": "include"}
+    assert log.current("r2", "title_abstract")["ann"].reason == "wrong population"
+    # The undo is in the log, not a deletion: r2 has maybe, its withdrawal, then exclude.
+    assert [d.decision for d in log.history("r2")] == ["maybe", "", "exclude"]
+
+
+def test_quit_keeps_decisions_made_so_far() -> None:
+    log = ScreeningLog()
+    summary = screen_in_terminal(
+        RECORDS,
+        log,
+        stage="title_abstract",
+        reviewer="bob",
+        keys=_keys("iq"),
+        console=_console(),
+        prioritise=False,
+    )
+    assert (summary.decided, summary.remaining) == (1, 4)
+
+
+def test_full_text_exclusion_asks_for_a_reason() -> None:
+    log = ScreeningLog(exclusion_reasons=("wrong design",))
+    for reviewer in ("ann", "bob"):
+        log.decide("r0", "title_abstract", reviewer, "include")
+    out = _console()
+    # Enter is not accepted at full text; then reason 1.
+    screen_in_terminal(
+        RECORDS[:1],
+        log,
+        stage="full_text",
+        reviewer="ann",
+        keys=_keys("e\r1"),
+        console=out,
+        prioritise=False,
+    )
+    assert log.current("r0", "full_text")["ann"].reason == "wrong design"
+    assert "Press a reason's number." in out.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_keywords_are_highlighted_and_blinding_holds() -> None:
+    text = render_record(
+        {"title": "Percutaneous adhesiolysis", "abstract": "A randomized trial in rats."},
+        Highlight.from_setting({"include": ["randomized", "adhesiolysis"], "exclude": ["rats"]}),
+    )
+    styled = {text.plain[s.start : s.end].lower(): str(s.style) for s in text.spans}
+    assert styled["randomized"] == "bold green"
+    assert styled["adhesiolysis"] == "bold green"
+    assert styled["rats"] == "bold red"
+    log = ScreeningLog()
+    log.decide("r0", "title_abstract", "zoe", "exclude")
+    out = _console()
+    screen_in_terminal(
+        RECORDS[:1],
+        log,
+        stage="title_abstract",
+        reviewer="bob",
+        keys=_keys("q"),
+        console=out,
+        prioritise=False,
+    )
+    shown = out.file.getvalue()  # type: ignore[attr-defined]
+    assert "Epidural adhesiolysis trial 0" in shown
+    assert "zoe" not in shown
+    assert shown.count("exclude") == 1  # only in the key help line
+    assert "[i] include" in shown
