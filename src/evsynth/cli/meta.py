@@ -252,6 +252,7 @@ def to_text(analysis: Analysis, data: Path) -> str:
     res, egger, warnings = analysis.result, analysis.egger, analysis.warnings
     from evsynth.report.figures._style import (
         ANALYSIS_SCALES,
+        NULL_VALUE_MEASURES,
         back_transformer,
         effect_label,
         is_back_transformed,
@@ -292,10 +293,14 @@ def to_text(analysis: Analysis, data: Path) -> str:
     stat = "t" if res.test == "knha" else "z"
     est = _fmt(back(res.estimate))
     ci = f"{_fmt(back(res.ci_lower))} to {_fmt(back(res.ci_upper))}"
-    results = (
-        f"Results. Pooled {label}: {est} ({lv} CI {ci}; {stat} = {res.statistic:.2f}, "
-        f"{_p(res.p_value)})"
+    # The test against 0 means "no effect" only for differences, ratios and correlations; for
+    # a proportion it would test p = 0 (or a logit of 0), so it is not reported in words.
+    test_text = (
+        f"; {stat} = {res.statistic:.2f}, {_p(res.p_value)}"
+        if res.measure.upper() in NULL_VALUE_MEASURES
+        else ""
     )
+    results = f"Results. Pooled {label}: {est} ({lv} CI {ci}{test_text})"
     if transformed:
         results += f"; {scale_name} scale {res.estimate:.4f} (SE {res.se:.4f})"
     else:

@@ -383,7 +383,10 @@ def _build_rows(
     if heterogeneity:
         if int(main.k) > 1:
             footer.append(_heterogeneity_text(main))
-        footer.extend(_overall_text(fit, named=len(fits) > 1) for fit in fits)
+        # A test against 0 on the analysis scale means "no effect" only where the measure has a
+        # null value; for a proportion it would test a logit of 0 (p = 0.5) or p = 0.
+        if str(main.measure).upper() in _style.NULL_VALUE_MEASURES:
+            footer.extend(_overall_text(fit, named=len(fits) > 1) for fit in fits)
         if subgroup_test is not None:
             q, df, p = subgroup_test
             footer.append(
