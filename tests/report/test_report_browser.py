@@ -63,8 +63,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("page_name", ["report.html", "policy-brief.html",
                                        "plain-language-summary.html"])  # fmt: skip
-@pytest.mark.parametrize("width", [1280, 390])
-def test_nothing_overflows_the_page(built: Path, page_name: str, width: int) -> None:
+@pytest.mark.parametrize(
+    ("width", "media"),
+    # desktop, phone, and print: the A4 text width (210 - 2 x 14 mm) at 96 px per inch
+    [(1280, "screen"), (390, "screen"), (688, "print")],
+)
+def test_nothing_overflows_the_page(built: Path, page_name: str, width: int, media: str) -> None:
     require(chromium_available(), "Chromium at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
@@ -72,9 +76,10 @@ def test_nothing_overflows_the_page(built: Path, page_name: str, width: int) -> 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": 900})
+            page.emulate_media(media=media)  # type: ignore[arg-type]
             page.goto((built / page_name).as_uri())
             page.wait_for_load_state("load")
-            page.screenshot(path=str(built / f"{page_name}.{width}.png"), full_page=True)
+            page.screenshot(path=str(built / f"{page_name}.{media}.{width}.png"), full_page=True)
             result = page.evaluate(OVERFLOW_JS)
         finally:
             browser.close()
