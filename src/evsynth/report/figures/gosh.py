@@ -68,8 +68,9 @@ def gosh_plot(
     ok = np.isfinite(x) & np.isfinite(y)
     groups = _groups(result, highlight, clusters)
     fig = Figure(figsize=(6.0, 5.5))
-    grid = fig.add_gridspec(2, 2, width_ratios=(4, 1), height_ratios=(1, 4), wspace=0.05,
-                            hspace=0.05)  # fmt: skip
+    grid = fig.add_gridspec(
+        2, 2, width_ratios=(4, 1), height_ratios=(1, 4), wspace=0.05, hspace=0.05
+    )
     ax = fig.add_subplot(grid[1, 0])
     top = fig.add_subplot(grid[0, 0], sharex=ax)
     right = fig.add_subplot(grid[1, 1], sharey=ax)
@@ -90,8 +91,9 @@ def gosh_plot(
             ax.scatter(x[s], y[s], s=6, alpha=alpha, color=colour, linewidths=0, label=label)
             _density(top, x[s], colour, vertical=False)
             _density(right, y[s], colour, vertical=True)
-        legend = ax.legend(loc="best", fontsize=_style.SMALL_FONT_SIZE, markerscale=2.5,
-                           frameon=False)  # fmt: skip
+        legend = ax.legend(
+            loc="best", fontsize=_style.SMALL_FONT_SIZE, markerscale=2.5, frameon=False
+        )
         for handle in legend.legend_handles:
             if handle is not None:
                 handle.set_alpha(1.0)
@@ -117,8 +119,10 @@ def _groups(
         if highlight not in result.slab:
             raise InputError(f"Unknown study '{highlight}' to highlight", column="highlight")
         holds = result.incl[:, result.slab.index(highlight)]
-        return [(f"without {highlight}", ~holds, "#3b5b92"), (f"with {highlight}", holds,
-                 "#b2182b")]  # fmt: skip
+        return [
+            (f"without {highlight}", ~holds, "#3b5b92"),
+            (f"with {highlight}", holds, "#b2182b"),
+        ]
     if clusters is None:
         return None
     labels = np.asarray(clusters)

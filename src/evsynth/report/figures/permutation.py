@@ -63,8 +63,10 @@ def permutation_plot(
         p = result.QM_p
     else:
         if name not in result.coef_names:
-            raise InputError(f"Unknown coefficient '{name}'; expected one of "
-                             f"{', '.join((*result.coef_names, 'QM'))}")  # fmt: skip
+            raise InputError(
+                f"Unknown coefficient '{name}'; expected one of "
+                f"{', '.join((*result.coef_names, 'QM'))}"
+            )
         j = result.coef_names.index(name)
         values = result.statistic_perm[:, j]
         observed = [float(result.statistic[j]), -float(result.statistic[j])]
@@ -79,23 +81,39 @@ def permutation_plot(
     fig = Figure(figsize=(5.5, 4.0))
     ax = fig.add_subplot()
     nb = bins or int(np.clip(np.sqrt(vals.size), 20, 100))
-    ax.hist(vals, bins=nb, density=True, color="#c6d3e6", edgecolor="#3b5b92", linewidth=0.5,
-            label="permutation distribution")  # fmt: skip
+    ax.hist(
+        vals,
+        bins=nb,
+        density=True,
+        color="#c6d3e6",
+        edgecolor="#3b5b92",
+        linewidth=0.5,
+        label="permutation distribution",
+    )
     lo, hi = min(vals.min(), *observed), max(vals.max(), *observed)
     if name == "QM":
         lo = max(lo, 1e-6)
     grid = np.linspace(lo, hi, 400)
-    ax.plot(grid, density(grid), color=_style.INK, linewidth=1.0,
-            label=f"theoretical ({label} distribution)")  # fmt: skip
+    ax.plot(
+        grid,
+        density(grid),
+        color=_style.INK,
+        linewidth=1.0,
+        label=f"theoretical ({label} distribution)",
+    )
     for k_, obs in enumerate(observed):
-        ax.axvline(obs, color=_style.PI_COLOUR, linestyle="--", linewidth=1.0,
-                   label="observed" if k_ == 0 else None)  # fmt: skip
+        ax.axvline(
+            obs,
+            color=_style.PI_COLOUR,
+            linestyle="--",
+            linewidth=1.0,
+            label="observed" if k_ == 0 else None,
+        )
     kind = "exact" if result.exact else "random"
     ax.set_xlabel(f"{label} statistic ({name})" if name != "QM" else f"{label} statistic")
     ax.set_ylabel("Density")
     ax.set_title(
-        f"Permutation test ({kind}, {result.permutations:,} permutations): "
-        f"{_style.format_p(p)}",
+        f"Permutation test ({kind}, {result.permutations:,} permutations): {_style.format_p(p)}",
         fontsize=_style.FONT_SIZE,
     )
     ax.legend(fontsize=_style.SMALL_FONT_SIZE, frameon=False)

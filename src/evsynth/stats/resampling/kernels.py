@@ -384,8 +384,9 @@ def _pm(
     ok[fu > 0.0] = False  # the engine widens the bracket; let it do so for these rows
     search = np.flatnonzero((f0 >= 0.0) & (fu <= 0.0))
     if search.size:
-        root, conv = brent_roots(excess, np.zeros(search.size), upper[search], f0[search],
-                                 fu[search], search)  # fmt: skip
+        root, conv = brent_roots(
+            excess, np.zeros(search.size), upper[search], f0[search], fu[search], search
+        )
         tau2[search] = np.maximum(0.0, root)
         ok[search] &= conv
     return tau2, ok

@@ -249,8 +249,9 @@ def permutation_test(
         raise InputError(f"Invalid nonconverged '{nonconverged}'; expected drop or keep")
     iterations = int(iterations)
     if iterations < 2:
-        raise InputError(f"Invalid iterations {iterations}; expected 2 or more",
-                         column="iterations")  # fmt: skip
+        raise InputError(
+            f"Invalid iterations {iterations}; expected 2 or more", column="iterations"
+        )
     k, p = res.X.shape
     int_only = p == 1
     if int_only:
