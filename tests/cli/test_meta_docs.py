@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from helpers import ROOT
 
 from evsynth.cli.meta import meta
+from helpers import ROOT
 
 
 def test_every_option_is_documented() -> None:
