@@ -84,26 +84,41 @@ def store_result(records: RecordSet, result: DedupResult) -> RecordSet:
     Uncertain pairs are not stored: they wait for a person (``apply_link`` with their name).
     Pairs already linked are skipped, and links a person undid are not re-created.
     """
+    known = {r.id for r in records.records}
+    seen = {
+        (link.kind, frozenset((link.record_a, link.record_b)))
+        for link in records.links
+        if link.status == "active"
+    }
     undone = {
         frozenset((link.record_a, link.record_b))
         for link in records.links
         if link.status == "undone"
     }
-    out = records
-    auto_groups = {frozenset(g) for g in result.duplicate_groups}
+    number = _next_id(records.links)
+    created = now_iso()
+    new: list[Link] = []
     for pair in result.pairs:
-        key = frozenset((pair.a, pair.b))
-        if key in undone:
+        if pair.decision not in ("duplicate", "same_study"):
             continue
-        if pair.decision == "duplicate" and any(key <= g for g in auto_groups):
-            out = apply_link(
-                out, pair.a, pair.b, kind="duplicate", decided_by="auto", score=pair.score
+        key = frozenset((pair.a, pair.b))
+        if key in undone or (pair.decision, key) in seen or not key <= known:
+            continue
+        seen.add((pair.decision, key))
+        new.append(
+            Link(
+                link_id=f"L{number:06d}",
+                kind=pair.decision,
+                record_a=pair.a,
+                record_b=pair.b,
+                score=pair.score,
+                decided_by="auto",
+                status="active",
+                created_at=created,
             )
-        elif pair.decision == "same_study":
-            out = apply_link(
-                out, pair.a, pair.b, kind="same_study", decided_by="auto", score=pair.score
-            )
-    return out
+        )
+        number += 1
+    return records.with_links(new)
 
 
 def duplicate_groups(records: RecordSet, kind: str = "duplicate") -> list[list[str]]:
