@@ -17,6 +17,7 @@ import json
 import platform
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +27,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from evsynth.fileio import write_text_atomic
 from evsynth.records.dedup import find_duplicates
 from evsynth.records.dedup.evaluate import pairwise, read_truth
+from evsynth.records.dedup.links import duplicate_groups, store_result
 from evsynth.records.dedup.synthetic import generate
 from evsynth.records.importers import import_file
+from evsynth.records.model import RecordSet, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks" / "dedup"
@@ -52,16 +55,29 @@ def main(n: int) -> dict[str, object]:
     ) as bar:
         task = bar.add_task(f"Deduplicating {n:,} records", total=None)
         t0 = time.perf_counter()
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
         result = find_duplicates(
             records, progress=lambda done, total: bar.update(task, completed=done, total=total)
         )
         t_dedup = time.perf_counter() - t0
+        cpu_dedup = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
+    # What `evsynth dedup DIR --project DIR` adds: links stored, groups read back, files written.
+    t0 = time.perf_counter()
+    project = RecordSet(tuple(records), (Source("generated", "generated", "-", "csv", "-", n),))
+    stored = store_result(project, result)
+    groups = duplicate_groups(stored)
+    with tempfile.TemporaryDirectory() as folder:
+        stored.save(folder)
+    t_store = time.perf_counter() - t0
+    assert len(groups) == len(result.duplicate_groups)
     score = pairwise(result.duplicate_groups, truth)
     out: dict[str, object] = {
         "records": n,
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "generate_seconds": round(t_generate, 2),
         "dedup_seconds": round(t_dedup, 2),
+        "dedup_cpu_seconds": round(cpu_dedup, 2),
+        "store_links_and_save_seconds": round(t_store, 2),
         "peak_memory_mib": round(_peak_mib(), 1),
         "candidate_pairs": result.candidates,
         "duplicate_groups": len(result.duplicate_groups),
@@ -72,7 +88,7 @@ def main(n: int) -> dict[str, object]:
         "true_positive_pairs": score.true_positives,
         "false_positive_pairs": score.false_positives,
         "false_negative_pairs": score.false_negatives,
-        "within_targets": t_dedup < 600 and _peak_mib() < 4096,
+        "within_targets": t_dedup + t_store < 600 and _peak_mib() < 4096,
     }
     shared: dict[str, object] = {}
     for name in ("haematology", "stroke", "special_cases"):
@@ -101,6 +117,8 @@ if __name__ == "__main__":
     report = main(size)
     print(
         f"{report['records']:,} records: dedup {report['dedup_seconds']} s "
+        f"({report['dedup_cpu_seconds']} s CPU) + links stored "
+        f"{report['store_links_and_save_seconds']} s "
         f"(target < 600 s), peak memory {report['peak_memory_mib']} MiB (target < 4096), "
         f"precision {report['precision']}, recall {report['recall']}"
     )
