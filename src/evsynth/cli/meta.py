@@ -213,7 +213,8 @@ def _attempt(name: str, run: Any, warnings: list[str]) -> Any:
     try:
         return run()
     except InputError as exc:
-        warnings.append(f"{name} was not run: {exc.message}")
+        reason = exc.message.rstrip(".")
+        warnings.append(f"{name} was not run: {reason}.")
         return None
 
 
