@@ -114,6 +114,15 @@ def _sureness(run: ReviewRun) -> list[str]:
     return lines
 
 
+def _who(plain: dict[str, Any], population: str) -> str:
+    """Who the procedure may help, in the catalog's words for the review's condition."""
+    text = population.lower()
+    for entry in plain.get("who_by_condition", ()):
+        if any(phrase in text for phrase in entry.get("match", ())):
+            return str(entry["text"])
+    return str(plain.get("who", population))
+
+
 def plain_context(run: ReviewRun) -> dict[str, Any]:
     """Everything the summary prints."""
     q = run.question
@@ -129,7 +138,7 @@ def plain_context(run: ReviewRun) -> dict[str, Any]:
         "version": run.version,
         "what": plain.get("what", q.get("intervention", "")),
         "day": plain.get("day", ""),
-        "who": plain.get("who", q.get("population", "")),
+        "who": _who(plain, q.get("population", "")),
         "trial": _trial_sentences(run),
         "change": _change_sentence(run),
         "risks": risks,
