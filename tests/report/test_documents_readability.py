@@ -16,7 +16,7 @@ import pytest
 from evsynth.report.documents.readability import count_syllables, flesch_kincaid
 from helpers import ROOT
 
-SEED = ROOT / "src" / "evsynth" / "data" / "examples" / "adhesiolysis-disc-herniation"
+EXAMPLES = ROOT / "src" / "evsynth" / "data" / "examples"
 
 # word -> syllables in the dictionary's pronunciation
 DICTIONARY = {
@@ -61,13 +61,13 @@ def test_harder_text_scores_higher() -> None:
     assert easy.grade < 4 < 16 < hard.grade
 
 
-@pytest.fixture(scope="module")
-def summary_html() -> str:
+@pytest.fixture(scope="module", params=["adhesiolysis-disc-herniation", "gerdesmeyer-two-arm"])
+def summary_html(request: pytest.FixtureRequest) -> str:
     from evsynth.evidence.project import load_project
     from evsynth.report.documents.plain import render_plain_summary_html
     from evsynth.review.run import build_run
 
-    return render_plain_summary_html(build_run(load_project(SEED)))
+    return render_plain_summary_html(build_run(load_project(EXAMPLES / request.param)))
 
 
 def _text_blocks(html: str) -> list[str]:
@@ -82,7 +82,7 @@ def _text_blocks(html: str) -> list[str]:
 def test_plain_summary_reads_at_grade_8_or_below(summary_html: str) -> None:
     text = "\n\n".join(_text_blocks(summary_html))
     r = flesch_kincaid(text)
-    assert r.words > 300  # a real summary, not an empty page
+    assert r.words > 250  # a real summary, not an empty page
     assert r.grade <= 8.0, r.summary()
 
 
