@@ -141,6 +141,7 @@ def test_normalisation_helpers() -> None:
     assert norm_title("Eculizumab for aHUS (vol 360, pg 542, 2009)") == "eculizumab for ahus"
     assert author_key("Le, Quintrec M.") == author_key("Le Quintrec, M.") == ("quintrec", "m")
     assert author_key("Grundström, K.") == ("grundstrom", "k")
+    assert author_key("Søreide, Kjetil") == author_key("Soreide, K") == ("soreide", "k")
     assert journal_abbreviates("nat rev nephrol", "nature reviews nephrology")
     assert not journal_abbreviates("nat rev cardiol", "nature reviews nephrology")
 

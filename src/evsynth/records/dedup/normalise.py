@@ -47,10 +47,31 @@ _STOP_WORDS = "a an the of in on for and or to with by at from as is are was wer
 _STOP = frozenset([*_STOP_WORDS.split(), "versus", "vs"])
 
 
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+
+
 def ascii_fold(text: str) -> str:
-    """Lowercase ASCII: accents removed (``Grundström`` -> ``grundstrom``), ligatures expanded."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return decomposed.encode("ascii", "ignore").decode("ascii").lower().replace("ß", "ss")
+    """Lowercase ASCII: accents removed (``Grundström`` -> ``grundstrom``, ``Søreide`` ->
+    ``soreide``), ligatures expanded."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
 
 
 # Annotations that databases add to a title: "[Erratum appears in ...]", "[see comment]",
