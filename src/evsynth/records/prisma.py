@@ -462,6 +462,70 @@ def _read_removals(path: Path) -> dict[str, str]:
     return out
 
 
+def _columns(
+    record_set: Any, other_methods: set[str] | frozenset[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each record's column (``databases`` or ``other``) and its source label."""
+    labels = {s.source: (s.database or s.source) for s in record_set.sources}
+    column_of: dict[str, str] = {}
+    label_of: dict[str, str] = {}
+    for r in record_set.records:
+        label = labels.get(r.source, r.source) or "unknown source"
+        label_of[r.id] = label
+        is_other = _is_other_method(label, set(other_methods)) or r.source in other_methods
+        column_of[r.id] = "other" if is_other else "databases"
+    return column_of, label_of
+
+
+def _groups(record_set: Any, column_of: Mapping[str, str]) -> tuple[set[str], _Groups]:
+    """The records kept after deduplication, and the groups of reports of one study.
+
+    In each group of duplicates one record is kept: a database record before an other-methods
+    one, then the first in import order.
+    """
+    position = {r.id: i for i, r in enumerate(record_set.records)}
+    duplicates = _Groups()
+    studies = _Groups()
+    for link in record_set.active_links():
+        if link.record_a not in position or link.record_b not in position:
+            continue
+        studies.union(link.record_a, link.record_b)
+        if link.kind == "duplicate":
+            duplicates.union(link.record_a, link.record_b)
+    members: dict[str, list[str]] = {}
+    for r in record_set.records:
+        members.setdefault(duplicates.find(r.id), []).append(r.id)
+    kept = {
+        min(group, key=lambda rid: (column_of[rid] != "databases", position[rid]))
+        for group in members.values()
+    }
+    return kept, studies
+
+
+def records_to_screen(project: str | Path) -> list[Any]:
+    """The records of a project that enter title/abstract screening, in import order.
+
+    Duplicates (active ``duplicate`` links) and records in ``screening/removals.csv`` are left
+    out, exactly as :func:`prisma_counts` counts them.
+    """
+    from evsynth.records.model import RecordSet
+
+    folder = Path(project)
+    record_set = RecordSet.load(folder)
+    settings = read_protocol(folder).get("screening") or {}
+    listed = set(
+        string_list(
+            settings.get("other_methods") if isinstance(settings, Mapping) else None,
+            name="screening.other_methods",
+            file=folder / "review.yaml",
+        )
+    )
+    column_of, _ = _columns(record_set, listed)
+    kept, _ = _groups(record_set, column_of)
+    removals = _read_removals(folder / "screening" / "removals.csv")
+    return [r for r in record_set.records if r.id in kept and r.id not in removals]
+
+
 def counts_from_work(
     record_set: Any,
     log: Any,
@@ -476,32 +540,9 @@ def counts_from_work(
     names recognised by keyword: citation searching, websites, organisations ...).
     """
     removals = removals or {}
-    labels = {s.source: (s.database or s.source) for s in record_set.sources}
     records = list(record_set.records)
-    position = {r.id: i for i, r in enumerate(records)}
-    column_of: dict[str, str] = {}
-    label_of: dict[str, str] = {}
-    for r in records:
-        label = labels.get(r.source, r.source) or "unknown source"
-        label_of[r.id] = label
-        is_other = _is_other_method(label, set(other_methods)) or r.source in other_methods
-        column_of[r.id] = "other" if is_other else "databases"
-
-    duplicates = _Groups()
-    studies = _Groups()
-    for link in record_set.active_links():
-        if link.record_a not in position or link.record_b not in position:
-            continue
-        studies.union(link.record_a, link.record_b)
-        if link.kind == "duplicate":
-            duplicates.union(link.record_a, link.record_b)
-    members: dict[str, list[str]] = {}
-    for r in records:
-        members.setdefault(duplicates.find(r.id), []).append(r.id)
-    kept = {
-        min(group, key=lambda rid: (column_of[rid] != "databases", position[rid]))
-        for group in members.values()
-    }
+    column_of, label_of = _columns(record_set, other_methods)
+    kept, studies = _groups(record_set, column_of)
 
     tallies = {name: Counter[str]() for name in ("databases", "other")}
     identified = {name: Counter[str]() for name in ("databases", "other")}
