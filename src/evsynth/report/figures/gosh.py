@@ -140,7 +140,14 @@ def _density(ax: Axes, values: np.ndarray, colour: str, *, vertical: bool) -> No
     vals = values[np.isfinite(values)]
     if vals.size > DENSITY_POINTS:
         vals = np.random.default_rng(0).choice(vals, DENSITY_POINTS, replace=False)
-    if vals.size < 2 or np.ptp(vals) == 0:
+    if vals.size == 0:
+        return
+    if np.ptp(vals) == 0:
+        # all mass at one value (e.g. I^2 = 0 in every subset): a line there, not a density
+        if vertical:
+            ax.axhline(vals[0], color=colour, linewidth=1.5)
+        else:
+            ax.axvline(vals[0], color=colour, linewidth=1.5)
         return
     grid = np.linspace(vals.min(), vals.max(), 200)
     dens = gaussian_kde(vals)(grid)
