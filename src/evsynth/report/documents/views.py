@@ -57,23 +57,26 @@ PRISMA_LABELS = (
 )
 
 
-def digits_for(measure: str) -> int:
-    """Decimals to print: two for ratios and small scales, as journals print them."""
-    return 2
+# Decimals of effects and intervals in the documents, as journals print them (results.json keeps
+# full precision).
+DIGITS = 2
+FIXED_METHODS = ("FE", "EE", "CE", "MH", "PETO")
 
 
 def measure_label(measure: str, data: str = "") -> str:
+    """The effect measure in words ('risk ratio'); single-arm change says so."""
     if data == "change":
         return "difference in means, change from baseline (single arm)"
     return MEASURE_LABELS.get(measure.upper(), measure)
 
 
 def model_label(r: RMAResult) -> str:
+    """'Random effects (REML), Hartung-Knapp' and the like."""
     label = METHOD_LABELS.get(r.method, r.method)
     return label + (", Hartung-Knapp" if r.test == "knha" else "")
 
 
-def effect_text(r: RMAResult, digits: int = 2) -> str:
+def effect_text(r: RMAResult, digits: int = DIGITS) -> str:
     """'2.63 (95 % CI 1.50 to 3.76)' on the reporting scale."""
     est, lo, hi = reporting_scale(r.measure, (r.estimate, r.ci_lower, r.ci_upper))
     name = MEASURE_LABELS.get(r.measure.upper(), r.measure)
@@ -83,6 +86,8 @@ def effect_text(r: RMAResult, digits: int = 2) -> str:
 
 @dataclass(frozen=True)
 class ModelRow:
+    """One row of the fixed/random results table, formatted."""
+
     label: str
     estimate: str
     ci: str
@@ -94,14 +99,15 @@ class ModelRow:
 
 
 def model_row(r: RMAResult) -> ModelRow:
-    d = digits_for(r.measure)
+    """The results-table row of one fitted model, on the reporting scale."""
+    d = DIGITS
+    fixed = r.method in FIXED_METHODS
     label = model_label(r)
-    if r.k == 1 and r.method not in ("FE", "MH", "PETO", "EE", "CE"):
+    if r.k == 1 and not fixed:
         label += ": one study, same as fixed effect"
     est, lo, hi, plo, phi = reporting_scale(
         r.measure, (r.estimate, r.ci_lower, r.ci_upper, r.pi_lower, r.pi_upper)
     )
-    fixed = r.method in ("FE", "MH", "PETO", "EE", "CE")
     return ModelRow(
         label=label,
         estimate=fmt_num(est, d),
@@ -140,7 +146,8 @@ def random_effects_statement(a: AnalysisRun, printed: str | None = None) -> str 
 
 
 def study_rows(a: AnalysisRun) -> list[dict[str, str]]:
-    d = digits_for(a.measure)
+    """Each study's effect with its CI and its weights in the two models."""
+    d = DIGITS
     rows = []
     crit = _z(a.fixed.level)
     for i, label in enumerate(a.fixed.slab):
@@ -167,6 +174,7 @@ def _z(level: float) -> float:
 
 
 def analysis_view(a: AnalysisRun, figure: str | None, printed: str | None = None) -> dict[str, Any]:
+    """Everything the report prints about one analysis."""
     return {
         "id": a.id,
         "title": a.title,
@@ -174,9 +182,8 @@ def analysis_view(a: AnalysisRun, figure: str | None, printed: str | None = None
         "outcome_name": a.outcome_name,
         "timepoint": a.timepoint_months,
         "measure_label": measure_label(a.measure, a.data),
-        "effect_label": "Risk ratio"
-        if a.measure.upper() == "RR"
-        else measure_label(a.measure, a.data).split(",")[0].capitalize(),
+        # Column header of the study table: "Risk ratio", "Difference in means", ...
+        "effect_label": measure_label(a.measure, a.data).split(",")[0].capitalize(),
         "k": a.fixed.k,
         "participants": a.participants,
         "note": a.note,
@@ -223,6 +230,7 @@ def prisma_view(prisma: Mapping[str, Any] | None, mapping: tuple[str, ...]) -> d
 
 
 def relevance_view(run: ReviewRun) -> dict[str, Any]:
+    """Study-by-time-point table of clinical relevance, with the reasons under each rating."""
     timepoints = sorted({t for r in run.relevance for t in r.by_timepoint})
     terms = ["long-term" if t >= run.long_term_from_months else "short-term" for t in timepoints]
     rows = []
@@ -237,6 +245,7 @@ def relevance_view(run: ReviewRun) -> dict[str, Any]:
 
 
 def appraisal_tables(run: ReviewRun) -> list[dict[str, Any]]:
+    """One table per instrument: study, score out of the maximum, quality class, note."""
     tables: dict[str, dict[str, Any]] = {}
     for a in run.appraisals:
         t = tables.setdefault(a.instrument, {"name": a.instrument_name, "rows": []})
@@ -248,6 +257,8 @@ def appraisal_tables(run: ReviewRun) -> list[dict[str, Any]]:
 
 
 def key_findings(run: ReviewRun) -> list[str]:
+    """The bullet points at the top of the report: each analysis, then what random effects
+    changes."""
     lines = []
     for a in run.analyses:
         ref = f"{a.reference}, " if a.reference else ""
