@@ -151,9 +151,13 @@ def author_key(author: str) -> tuple[str, str]:
 
 
 def volume_number(volume: str) -> str:
-    """The volume as its first run of digits (``35 Suppl 1`` -> ``35``), else folded text."""
+    """The volume as its first run of digits (``35 Suppl 1`` -> ``35``); empty without digits.
+
+    A volume field without a digit holds something else (a month, ``(Jul)``), so it is treated as
+    missing rather than as a volume that contradicts the other record's.
+    """
     runs = re.findall(r"\d+", volume)
-    return runs[0].lstrip("0") or "0" if runs else _NON_ALNUM.sub("", volume.lower())
+    return (runs[0].lstrip("0") or "0") if runs else ""
 
 
 def first_page(pages: str) -> str:
