@@ -244,3 +244,16 @@ def test_detect_format_by_content_not_extension() -> None:
     data = (FIXTURES / "pubmed.nbib").read_bytes()
     assert detect_format(data, "export.txt") == "medline"
     assert detect_format((FIXTURES / "embase.ris").read_bytes(), "x.txt") == "ris"
+
+
+def test_truncated_xml_keeps_what_was_read_and_says_where(tmp_path: Path) -> None:
+    data = (FIXTURES / "pubmed.xml").read_bytes()
+    cut = data[: data.index(b"<ArticleTitle>Epidural")]
+    path = tmp_path / "cut.xml"
+    path.write_bytes(cut)
+    result = import_file(path)
+    assert [r.pmid for r in result.records] == ["19935979", "16786402"]
+    assert result.records[0].title.startswith(TITLE_START)
+    assert [p.line for p in result.problems if "malformed XML" in p.message] == [
+        cut.count(b"\n") + 1
+    ]
