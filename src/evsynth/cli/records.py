@@ -61,7 +61,7 @@ def _progress(label: str) -> Iterator[Any]:
     help="Force the export format instead of detecting it.",
 )
 def import_cmd(files: tuple[Path, ...], project: Path, source: str | None, fmt: str | None) -> None:
-    """Import search exports (RIS, MEDLINE, PubMed XML, EndNote XML, BibTeX, CSV, Excel).
+    """Import search exports (RIS, MEDLINE, PubMed XML, EndNote XML, BibTeX, WoS, CSV, Excel).
 
     Each file becomes one source in records/sources.csv; every record keeps the file and line
     it came from. Warnings (encoding fallbacks, truncated records, unknown fields) are printed
@@ -72,8 +72,12 @@ def import_cmd(files: tuple[Path, ...], project: Path, source: str | None, fmt: 
 
     records = RecordSet.load(project)
     before = len(records)
-    for path in files:
-        result = import_file(path, source, format=fmt)
+    results = []
+    with _progress("Reading exports") as update:
+        for done, path in enumerate(files, start=1):
+            results.append(import_file(path, source, format=fmt))
+            update(done, len(files))
+    for result in results:
         for earlier in records.sources:
             if (earlier.file, earlier.records) == (result.source.file, len(result.records)):
                 # Importing a file twice doubles its records; deduplication would then merge
