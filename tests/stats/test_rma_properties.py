@@ -116,3 +116,33 @@ def test_diagnostics_never_crash(
     cu = cumul(res, order=list(perm))
     # the last cumulative fit is the full model
     assert _same(float(cu.estimate[-1]), res.estimate, 1e-3)
+
+
+extreme_variance = st.floats(min_value=1e-14, max_value=1e8, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    k=st.integers(min_value=1, max_value=8),
+    data=st.data(),
+    method=st.sampled_from(METHODS),
+    test=st.sampled_from(["z", "knha"]),
+)
+def test_extreme_variances_give_a_result_or_an_input_error(
+    k: int, data: st.DataObject, method: str, test: str
+) -> None:
+    # Variances up to 22 orders of magnitude apart: the fit either works (strict JSON out) or
+    # says plainly that the data cannot be pooled stably; never a traceback.
+    from evsynth.errors import InputError
+
+    yi = np.array(data.draw(st.lists(finite, min_size=k, max_size=k)))
+    vi = np.array(data.draw(st.lists(extreme_variance, min_size=k, max_size=k)))
+    try:
+        res = rma(yi, vi, method=method, test=test)
+    except InputError as exc:
+        assert "could not be fitted" in str(exc)
+        return
+    import json
+
+    json.dumps(res.to_dict(), allow_nan=False)
+    assert res.tau2 >= 0.0

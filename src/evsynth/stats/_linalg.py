@@ -59,6 +59,14 @@ def p_matrix(X: FloatArray, w: FloatArray) -> FloatArray:
     return out
 
 
+def _sum_of_others(x: FloatArray) -> FloatArray:
+    """``sum(x) - x_i`` for each i, from prefix and suffix sums (no cancellation)."""
+    before = np.concatenate(([0.0], np.cumsum(x)[:-1]))
+    after = np.concatenate((np.cumsum(x[::-1])[:-1][::-1], [0.0]))
+    out: FloatArray = before + after
+    return out
+
+
 class Projection:
     """``P = W^1/2 M W^1/2`` with ``M = I - Q Q'`` and ``Q`` from the QR of ``W^1/2 X``.
 
@@ -72,6 +80,14 @@ class Projection:
         self.sw, self.q, _r = _qr(X, w)
         #: leverages, the diagonal of Q Q' (metafor's hat values for these weights)
         self.h: FloatArray = np.einsum("ij,ij->i", self.q, self.q)
+        #: 1 - h, computed without cancellation for intercept-only models, where a study with
+        #: nearly all the weight has h = 1 - (the others' weight) / (total weight)
+        self.one_minus_h: FloatArray
+        self.intercept_only = bool(X.shape[1] == 1 and np.all(X[:, 0] == X[0, 0]))
+        if self.intercept_only:
+            self.one_minus_h = _sum_of_others(w) / float(np.sum(w))
+        else:
+            self.one_minus_h = np.clip(1.0 - self.h, 0.0, 1.0)
 
     def py(self, y: FloatArray) -> FloatArray:
         """``P y``."""
@@ -87,7 +103,7 @@ class Projection:
 
     def trace(self, v: FloatArray | None = None) -> float:
         """``tr(P)``, or ``tr(P V)`` for a diagonal ``V = diag(v)``."""
-        d = self.w * (1.0 - self.h)
+        d = self.w * self.one_minus_h
         return float(np.sum(d if v is None else d * v))
 
     def sum_sq(self, a: FloatArray, b: FloatArray) -> float:
@@ -96,9 +112,18 @@ class Projection:
         With ``a = b = w`` this is ``sum(P * P)``; with ``a = b = w v`` it is
         ``sum(PV * t(PV))``; with ``a = w, b = w v`` it is ``sum(PV * P)``.
         """
+        if self.intercept_only:
+            # M_ii = 1 - h_i and M_ij^2 = w_i w_j / W^2: a sum of positive terms, exact even
+            # when one study carries nearly all the weight
+            total_w = float(np.sum(self.w))
+            diag = float(np.sum(a * b * self.one_minus_h**2))
+            off = float(np.sum(a * self.w * _sum_of_others(b * self.w))) / total_w**2
+            return diag + off
         qa = self.q.T @ (a[:, None] * self.q)
         qb = self.q.T @ (b[:, None] * self.q)
-        return float(np.sum(a * b * (1.0 - 2.0 * self.h)) + np.sum(qa * qb.T))
+        total = float(np.sum(a * b * (1.0 - 2.0 * self.h)) + np.sum(qa * qb.T))
+        # a sum of squares: a negative value is cancellation with extreme weights
+        return max(total, 0.0)
 
 
 def weighted_rss(X: FloatArray, y: FloatArray, w: FloatArray) -> float:

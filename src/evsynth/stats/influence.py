@@ -119,7 +119,8 @@ def _refit(res: RMAResult, idx: Any) -> RMAResult | None:
             guardrails=False,
             heterogeneity_ci=False,
         )
-    except (InputError, np.linalg.LinAlgError):
+    except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError):
+        # a subset that cannot be fitted gives a row of NaN, as metafor's try() does
         return None
 
 
@@ -272,7 +273,12 @@ def influence(res: RMAResult) -> InfluenceResult:
     hat = Projection(X, w).h.copy()
     hat[hat > 1 - 10 * np.finfo(float).eps] = 1.0
     pred_full = X @ res.coefficients
-    svb = np.linalg.inv(res.vcov)
+    try:
+        svb: FloatArray | None = np.asarray(np.linalg.inv(res.vcov), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        # e.g. Knapp-Hartung with a perfect fit scales the covariance to 0: Cook's distance
+        # and the covariance ratio are then undefined (metafor stops with an error)
+        svb = None
     det_full = float(np.linalg.det(res.vcov))
     nan = np.full(k, math.nan)
     tau2_del, qe_del, delpred, vdelpred, s2w_del = (nan.copy() for _ in range(5))
@@ -293,8 +299,9 @@ def influence(res: RMAResult) -> InfluenceResult:
         vb_del = inv_xwx(X, 1.0 / (v + r.tau2))
         dfb = res.coefficients - r.coefficients
         dfbs[i] = dfb / np.sqrt(r.s2w * np.diag(vb_del))
-        cook[i] = float(dfb @ svb @ dfb)
-        cov_r[i] = float(np.linalg.det(r.vcov)) / det_full
+        if svb is not None and det_full != 0.0:
+            cook[i] = float(dfb @ svb @ dfb)
+            cov_r[i] = float(np.linalg.det(r.vcov)) / det_full
     resid = y - delpred
     resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
     se_resid = np.sqrt(v * s2w_del + vdelpred + tau2_del * s2w_del)

@@ -117,7 +117,20 @@ def rma(
     k = y.size
     labels = study_labels(slab, k)
     X, names = design_matrix(mods, k)
-    res = fit(y, v, X, names, method=method, test=test, level=level, slab=labels, measure=measure)
+    try:
+        res = fit(
+            y, v, X, names, method=method, test=test, level=level, slab=labels, measure=measure
+        )
+    except InputError:
+        raise
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        # Only numerically degenerate data get here (e.g. variances 1e17 apart): say so
+        # plainly instead of a traceback.
+        ratio = float(np.max(v) / np.min(v))
+        raise InputError(
+            f"The model could not be fitted ({exc}); the sampling variances range over a "
+            f"factor of {ratio:.3g}, beyond what double precision can pool stably"
+        ) from exc
     if ni is not None:
         n = as_vector(ni, "ni")
         if n.shape != y.shape:
