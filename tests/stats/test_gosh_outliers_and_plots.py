@@ -62,7 +62,7 @@ def test_gosh_plot_draws_every_subset_and_the_marginals() -> None:
     points = [c for c in main.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in points) == 2**10 - 1
     assert main.get_ylabel() == "I² (%)"
-    assert "1,023 all subsets of 10 studies" in top.get_title()
+    assert "all 1,023 subsets of 10 studies" in top.get_title()
     assert {t.get_text() for t in main.get_legend().get_texts()} == {"with S7", "without S7"}
     assert len(top.lines) == 2 and len(right.lines) == 2  # one density per group
     hexed = g.plot(hexbin=True)

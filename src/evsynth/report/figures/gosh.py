@@ -101,11 +101,12 @@ def gosh_plot(
     ax.set_ylabel("I² (%)")
     top.set_ylabel("Density", fontsize=_style.SMALL_FONT_SIZE)
     right.set_xlabel("Density", fontsize=_style.SMALL_FONT_SIZE)
-    top.tick_params(labelbottom=False, labelsize=_style.SMALL_FONT_SIZE)
-    right.tick_params(labelleft=False, labelsize=_style.SMALL_FONT_SIZE)
-    kind = "all" if result.exact else "random"
+    # the densities' shape matters, not their values
+    top.tick_params(labelbottom=False, labelleft=False, left=False)
+    right.tick_params(labelleft=False, labelbottom=False, bottom=False)
+    count = f"all {result.n_subsets:,}" if result.exact else f"{result.n_subsets:,} random"
     heading = title or (
-        f"GOSH plot: {result.n_subsets:,} {kind} subsets of {len(result.slab)} studies "
+        f"GOSH plot: {count} subsets of {len(result.slab)} studies "
         f"({_style.method_label(result.method)})"
     )
     top.set_title(heading, fontsize=_style.FONT_SIZE)

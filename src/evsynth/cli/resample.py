@@ -1,0 +1,396 @@
+"""``evsynth gosh``, ``evsynth permutation-test`` and ``evsynth bootstrap``: resampling commands.
+
+Each reads an effect-size table as ``evsynth meta`` does (columns named as metafor's escalc
+arguments), fits the model, then refits it many times with the batched kernels of
+:mod:`evsynth.stats.resampling`. Heavy modules are imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from evsynth.stats.results import RMAResult
+
+_common = [
+    click.argument("data", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option(
+        "--measure",
+        default=None,
+        metavar="M",
+        help="metafor measure code; inferred from the columns when omitted.",
+    ),
+    click.option(
+        "--method",
+        default="REML",
+        show_default=True,
+        metavar="X",
+        help="FE, DL, HE, HS, SJ, ML, REML, EB or PM.",
+    ),
+    click.option(
+        "--seed",
+        type=int,
+        default=None,
+        help="Seed of the random draws (one is drawn and reported when omitted).",
+    ),
+    click.option(
+        "--workers", type=int, default=1, show_default=True, help="Local worker processes."
+    ),
+    click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run on a Dask scheduler (tcp://host:8786) instead of locally.",
+    ),
+    click.option(
+        "--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr."
+    ),
+]
+
+
+def _options(func: Any) -> Any:
+    for decorator in reversed(_common):
+        func = decorator(func)
+    return func
+
+
+def _where(workers: int, scheduler: str | None) -> None:
+    from evsynth.errors import InputError
+
+    if scheduler is not None and workers != 1:
+        raise InputError("Give either --workers or --scheduler, not both", column="workers")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, not {workers}", column="workers")
+
+
+def load_model(
+    data: Path, measure: str | None, method: str, test: str = "z", mods: tuple[str, ...] = ()
+) -> RMAResult:
+    """Read the table, compute effect sizes and fit ``rma`` (moderator columns by name)."""
+    import numpy as np
+
+    from evsynth.dataio.effects import read_effect_table
+    from evsynth.errors import InputError
+    from evsynth.stats.models import rma
+
+    if method.upper() in ("MH", "PETO"):
+        raise InputError(
+            f"--method {method.upper()}: resampling needs an inverse-variance "
+            "method (FE, DL, HE, HS, SJ, ML, REML, EB, PM)",
+            column="method",
+        )
+    es, table = read_effect_table(data, measure)
+    keep = np.isfinite(es.yi) & np.isfinite(es.vi)
+    if not keep.any():
+        raise InputError("no study has an estimable effect size", file=str(data))
+    labels = es.labels()
+    names = [m.strip() for spec in mods for m in spec.split(",") if m.strip()]
+    frame: dict[str, Any] | None = None
+    if names:
+        lower = {str(c).lower(): str(c) for c in table.columns}
+        frame = {}
+        for name in names:
+            col = lower.get(name.lower())
+            if col is None:
+                raise InputError(
+                    f"no moderator column '{name}'", file=str(data), row=1, column=name
+                )
+            values = table[col].to_numpy()[keep]
+            lines = table.index.to_numpy()[keep]
+            missing = [
+                i for i, x in enumerate(values) if (isinstance(x, float) and np.isnan(x)) or x == ""
+            ]
+            if missing:
+                raise InputError(
+                    "missing moderator value",
+                    file=str(data),
+                    row=int(lines[missing[0]]),
+                    column=col,
+                )
+            frame[col] = values
+    return rma(
+        es.yi[keep],
+        es.vi[keep],
+        method=method,
+        test=test,
+        mods=frame,
+        slab=[labels[i] for i in np.flatnonzero(keep)],
+        measure=es.measure,
+    )
+
+
+def _render(fig: Any, path: Path) -> bytes:
+    from evsynth.report.figures._style import figure_bytes, figure_format
+
+    return figure_bytes(fig, figure_format(path))
+
+
+def _check_plot(path: Path | None) -> None:
+    if path is not None:
+        from evsynth.report.figures._style import figure_format
+
+        figure_format(path)
+
+
+def _echo(payload: dict[str, Any], text: str, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(payload, indent=2, allow_nan=False))
+    else:
+        click.echo(text)
+
+
+def _clean(obj: Any) -> Any:
+    """NaN and infinities become null so the JSON stays standard."""
+    import math
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+# ---------------------------------------------------------------------- gosh
+@click.command(name="gosh")
+@_options
+@click.option(
+    "--max-subsets",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Fit all subsets when there are at most N (default 1,000,000), else N random.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV: one row per subset, columns estimate Q I2 H2 tau2 and a 0/1 per study.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="GOSH plot (.png, .svg or .pdf).",
+)
+@click.option(
+    "--outliers/--no-outliers",
+    default=False,
+    show_default=True,
+    help="Cluster the GOSH points and name the studies that drive the clusters.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text"]),
+    default="text",
+    show_default=True,
+    help="Summary on stdout.",
+)
+def gosh(
+    data: Path,
+    measure: str | None,
+    method: str,
+    seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+    max_subsets: int | None,
+    out: Path,
+    plot: Path | None,
+    outliers: bool,
+    fmt: str,
+) -> None:
+    """Fit the model to every subset of the studies in DATA.csv (metafor's gosh)."""
+    from evsynth.fileio import atomic_write, write_bytes_atomic
+    from evsynth.stats.resampling.gosh import gosh as run_gosh
+
+    _where(workers, scheduler)
+    _check_plot(plot)
+    res = load_model(data, measure, method)
+    result = run_gosh(
+        res,
+        max_subsets=max_subsets,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    frame = result.to_frame()
+    found = None
+    if outliers:
+        from evsynth.stats.resampling.outliers import gosh_outliers
+
+        found = gosh_outliers(result)
+    picture = None
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        picture = _render(result.plot(), plot)
+    with atomic_write(out, "w") as handle:
+        frame.to_csv(handle, index=False, lineterminator="\n")
+    if picture is not None and plot is not None:
+        write_bytes_atomic(plot, picture)
+    payload: dict[str, Any] = {
+        "file": str(data),
+        "out": str(out),
+        "method": result.method,
+        "measure": result.measure,
+        "k": len(result.slab),
+        "subsets": result.n_subsets,
+        "exact": result.exact,
+        "seed": result.seed,
+    }
+    text = result.summary() + f"\nWrote {result.n_subsets} rows to {out}."
+    if found is not None:
+        payload["outliers"] = found.to_dict()
+        text += "\n" + found.summary()
+    _echo(_clean(payload), text, fmt)
+
+
+# ---------------------------------------------------------------------- permutation test
+@click.command(name="permutation-test")
+@_options
+@click.option(
+    "--test",
+    type=click.Choice(["z", "knha"], case_sensitive=False),
+    default="z",
+    show_default=True,
+    help="z, or knha (Knapp-Hartung).",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    default=False,
+    help="Every permutation (2^k sign flips, or all distinct moderator orders).",
+)
+@click.option(
+    "--iterations",
+    type=int,
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Random permutations (the test is exact anyway when that needs at most N).",
+)
+@click.option(
+    "--mods",
+    multiple=True,
+    metavar="COL",
+    help="Moderator column (repeat, or separate by commas): test the moderators.",
+)
+@click.option(
+    "--nonconverged",
+    type=click.Choice(["drop", "keep"]),
+    default="drop",
+    show_default=True,
+    help="Leave out permutations whose fit does not converge (as metafor), or keep "
+    "them with the engine's fallback estimate.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Plot of the permutation distribution (.png, .svg or .pdf).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True
+)
+def permutation_test(
+    data: Path,
+    measure: str | None,
+    method: str,
+    seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+    test: str,
+    exact: bool,
+    iterations: int,
+    mods: tuple[str, ...],
+    nonconverged: str,
+    plot: Path | None,
+    fmt: str,
+) -> None:
+    """Permutation test of the pooled effect or of the moderators (metafor's permutest)."""
+    from evsynth.fileio import write_bytes_atomic
+    from evsynth.stats.resampling.permutation import permutation_test as run_test
+
+    _where(workers, scheduler)
+    _check_plot(plot)
+    res = load_model(data, measure, method, test.lower(), mods)
+    result = run_test(
+        res,
+        exact=exact,
+        iterations=iterations,
+        seed=seed,
+        nonconverged=nonconverged,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        write_bytes_atomic(plot, _render(result.plot(), plot))
+    payload = {"file": str(data), **result.to_dict()}
+    _echo(_clean(payload), result.summary(), fmt)
+
+
+# ---------------------------------------------------------------------- bootstrap
+@click.command(name="bootstrap")
+@_options
+@click.option(
+    "--kind",
+    type=click.Choice(["nonparametric", "parametric"]),
+    default="nonparametric",
+    show_default=True,
+    help="Resample studies, or simulate from the fitted model.",
+)
+@click.option("--replicates", type=int, default=1000, show_default=True, metavar="N")
+@click.option(
+    "--level", type=float, default=95.0, show_default=True, help="Confidence level (percent)."
+)
+@click.option("--mods", multiple=True, metavar="COL", help="Moderator column(s).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True
+)
+def bootstrap(
+    data: Path,
+    measure: str | None,
+    method: str,
+    seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+    kind: str,
+    replicates: int,
+    level: float,
+    mods: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Bootstrap confidence intervals for the pooled estimate and tau^2."""
+    from evsynth.stats._checks import check_level
+    from evsynth.stats.resampling.bootstrap import bootstrap as run_bootstrap
+
+    _where(workers, scheduler)
+    lv = check_level(level)
+    res = load_model(data, measure, method, "z", mods)
+    result = run_bootstrap(
+        res,
+        kind=kind,
+        replicates=replicates,
+        seed=seed,
+        level=lv,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    payload = {"file": str(data), **result.to_dict()}
+    _echo(_clean(payload), result.summary(), fmt)
