@@ -199,3 +199,18 @@ def test_counts_add_up_on_every_path(
     assert counts.reports_included <= len(included)
     assert all(v >= 0 for c in columns for v in c.to_dict().values() if isinstance(v, int))
     assert PrismaCounts.from_dict(counts.to_dict()) == counts
+
+
+def test_bundled_seed_review_counts_add_up() -> None:
+    from helpers import ROOT
+
+    project = ROOT / "src" / "evsynth" / "data" / "examples" / "adhesiolysis-disc-herniation"
+    counts = prisma_counts(project)
+    # The seed's Fig. 1 (seed-review-facts.md): 115 identified, 89 excluded on title/abstract,
+    # 26 full texts, 20 excluded, 6 included.
+    assert counts.databases.identified_total == 115
+    assert counts.records_excluded == 89
+    assert counts.reports_assessed == 26
+    assert counts.databases.reports_excluded_total == 20
+    assert (counts.studies_included, counts.reports_included) == (6, 6)
+    assert counts.mapping  # the explanation of the mapping travels with the counts

@@ -131,6 +131,7 @@ class PrismaCounts:
     other_methods: FlowColumn | None = None
     studies_included: int = 0
     reports_included: int = 0
+    mapping: tuple[str, ...] = ()  # how counts given by hand were read from the source
 
     # The main column's counts under PRISMA's names, for callers that need only that column.
     @property
@@ -213,6 +214,7 @@ class PrismaCounts:
             "other_methods": None if self.other_methods is None else self.other_methods.to_dict(),
             "studies_included": self.studies_included,
             "reports_included": self.reports_included,
+            **({"mapping": list(self.mapping)} if self.mapping else {}),
         }
 
     @classmethod
@@ -228,6 +230,13 @@ class PrismaCounts:
         if not isinstance(data, Mapping):
             raise InputError("'prisma' must be a mapping of counts", file=file)
         other = data.get("other_methods")
+        given_other = data.get("identified_other_methods")
+        if given_other and other is None:
+            raise InputError(
+                "'prisma.identified_other_methods' needs the rest of that column: give "
+                "'prisma.other_methods' with its counts (identified, reports_sought, ...)",
+                file=file,
+            )
         other_column = None
         if other is not None:
             if not isinstance(other, Mapping):
@@ -245,11 +254,14 @@ class PrismaCounts:
         databases = _column_from_dict(main_data, "prisma", file)
         reports = databases.reports_included + other_included
         studies = data.get("studies_included", reports)
+        mapping = data.get("mapping") or ()
+        mapping = (mapping,) if isinstance(mapping, str) else tuple(str(m) for m in mapping)
         counts = cls(
             databases,
             other_column,
             _count(studies, "prisma.studies_included", file),
             reports,
+            mapping,
         )
         counts.check(file=file)
         return counts
@@ -308,6 +320,8 @@ def _column_from_dict(data: Mapping[str, Any], prefix: str, file: str | Path | N
         "other_methods",
         "studies_included",
         "reports_included_databases",
+        "identified_other_methods",
+        "mapping",
     }
     for key in data:
         if key not in known:
