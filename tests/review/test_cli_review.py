@@ -118,3 +118,26 @@ def test_demo_builds_everything_and_rebuilds_in_place(tmp_path: Path) -> None:
         assert (out / name).is_file(), name
     assert json.loads((out / "results.json").read_text())["evidence_level"] == "II"
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+
+
+def test_project_without_analyses_or_prisma_still_renders(tmp_path: Path) -> None:
+    import yaml
+
+    project = tmp_path / "p"
+    shutil.copytree(SEED, project)
+    protocol = yaml.safe_load((project / "review.yaml").read_text())
+    protocol["analyses"] = []
+    del protocol["prisma"]
+    (project / "review.yaml").write_text(yaml.safe_dump(protocol, sort_keys=False))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["review", "run", str(project), "--out", str(out), "--format", "html", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "results.json").read_text())
+    assert data["evidence_level"] == "II"
+    assert data["analyses"] == [] and data["prisma"] is None
+    # nothing printed by the paper is compared when the project has none of its analyses
+    assert data["reproduction"] == [] and data["methods_check"] == []
+    html = (out / "report.html").read_text()
+    assert "The project records no screening decisions and no PRISMA counts." in html

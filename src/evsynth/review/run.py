@@ -185,7 +185,9 @@ def build_run(project: ReviewProject) -> ReviewRun:
     certainty: tuple[CertaintyRow, ...] = ev.certainty_rows(project, analyses)
     relevance: tuple[RelevanceRow, ...] = ev.relevance_rows(project)
     slug = protocol.slug or (Path(project.path).name if project.path else "review")
-    printed = published.published_rows(project, slug)
+    ids = {a.id for a in analyses}
+    # Only what this project's analyses can be compared with (a project may drop analyses).
+    printed = [r for r in published.published_rows(project, slug) if r["analysis"] in ids]
     return ReviewRun(
         title=protocol.title,
         slug=slug,
