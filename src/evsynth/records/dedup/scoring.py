@@ -265,7 +265,10 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
         # Without a title, only an identifier can carry a merge, and only for a person to confirm.
         decision = UNCERTAIN if ident or support >= 4 else DISTINCT
         return PairScore(x.id, y.id, score, decision, tuple(reasons), conflict)
-    related = tsim >= TITLE_CLOSE and (asim is None or asim >= 0.5)
+    # Reports of one study: a specific title (four content words or more) by the same people.
+    # Without authors, "Editorial" and "Editorial" are not one study; such links feed the
+    # PRISMA count of studies, so they need the same care as merges.
+    related = tsim >= TITLE_CLOSE and asim is not None and asim >= 0.5 and len(x.tokens) >= 4
     if hard:
         decision = SAME_STUDY if related else DISTINCT
     elif (
