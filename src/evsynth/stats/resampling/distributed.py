@@ -53,7 +53,7 @@ def map_on_dask(
         futures = client.map(func, list(tasks), pure=False)
         position = {f.key: i for i, f in enumerate(futures)}
         with progress_bar(sum(weights), "Fitting on Dask", progress) as advance:
-            for fut in as_completed(futures):  # type: ignore[no-untyped-call]
+            for fut in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
                 advance(weights[position[fut.key]])
         results: list[R] = client.gather(futures)  # type: ignore[no-untyped-call]
     finally:
