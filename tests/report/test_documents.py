@@ -120,6 +120,17 @@ def test_report_says_random_effects_changes_the_12_month_pain_result(report: Any
     assert not report.xpath("//article[@id='analysis-fig2a']//p[contains(@class,'statement')]")
 
 
+def test_key_findings_state_how_far_the_paper_is_reproduced(report: Any) -> None:
+    [box] = report.xpath("//section[@id='key-findings']")
+    text = _text(box)
+    # 2A and 2B agree to the printed 3 decimals; 3A (2.0103 vs 2.013) and 3B to 2.
+    assert (
+        "reproduced from its per-study values to the printed rounding for Fig. 2A, Fig. 2B "
+        "and to 2 decimals for Fig. 3A, Fig. 3B"
+    ) in text
+    assert "Level II (moderate)" in text
+
+
 def test_evidence_level_and_rationale(report: Any) -> None:
     [section] = report.xpath("//section[@id='evidence-level']")
     text = _text(section)

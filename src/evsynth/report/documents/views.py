@@ -273,7 +273,36 @@ def key_findings(run: ReviewRun) -> list[str]:
         s = random_effects_statement(a, printed_estimate(run, a.id, a.fixed.method))
         if s:
             lines.append(s)
+    reproduced = reproduction_sentence(run)
+    if reproduced:
+        lines.append(reproduced)
     return lines
+
+
+def reproduction_sentence(run: ReviewRun) -> str | None:
+    """How closely the printed pooled estimates are reproduced, in one sentence."""
+    names = {a.id: a.reference or a.title for a in run.analyses}
+    exact: list[str] = []
+    partial: dict[int, list[str]] = {}
+    for r in run.reproduction:
+        if r.statistic != "estimate" or r.recomputed is None:
+            continue
+        if r.agrees:
+            exact.append(names.get(r.analysis, r.analysis))
+        elif r.agrees_to is not None:
+            partial.setdefault(r.agrees_to, []).append(names.get(r.analysis, r.analysis))
+    if not exact and not partial:
+        return None
+    parts = []
+    if exact:
+        parts.append(f"to the printed rounding for {', '.join(exact)}")
+    for d, where in sorted(partial.items(), reverse=True):
+        parts.append(f"to {d} decimal{'s' if d != 1 else ''} for {', '.join(where)}")
+    return (
+        "The pooled estimates the source printed are reproduced from its per-study values "
+        + " and ".join(parts)
+        + " (printed per-study values are rounded; see the reproduction table)."
+    )
 
 
 STATISTIC_LABELS = {
