@@ -35,6 +35,11 @@ from evsynth.stats.results import NamedTest, RMAResult
 MH_MEASURES = ("OR", "RR", "RD")
 
 
+def _root(variance: float) -> float:
+    """Square root of a variance; NaN (as R's sqrt gives) when rounding made it negative."""
+    return math.sqrt(variance) if variance >= 0.0 else math.nan
+
+
 def _tables(
     ai: ArrayLike, bi: ArrayLike | None, ci: ArrayLike, di: ArrayLike | None, **kw: Any
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -221,7 +226,7 @@ def rma_mh(
             notes.append("The Mantel-Haenszel odds ratio is not estimable (0 or infinite).")
         else:
             beta = math.log(R / S)
-            se = math.sqrt(
+            se = _root(
                 0.5
                 * (
                     float(np.sum(Pi * Ri)) / R**2
@@ -239,12 +244,12 @@ def rma_mh(
             notes.append("The Mantel-Haenszel risk ratio is not estimable (0 or infinite).")
         else:
             beta = math.log(R / S)
-            se = math.sqrt(float(np.sum(n1 / N * n2 / N * (a + c) - a / N * c)) / (R * S))
+            se = _root(float(np.sum(n1 / N * n2 / N * (a + c) - a / N * c)) / (R * S))
         w = c * n1 / N
     else:
         denom = float(np.sum(n1 * n2 / N))
         beta = float(np.sum(a * n2 / N - c * n1 / N)) / denom
-        se = math.sqrt(
+        se = _root(
             (
                 beta
                 * float(

@@ -74,14 +74,15 @@ def back_transform(measure: str, x: float, ni: FloatArray | None = None) -> floa
     """
     m = measure.upper()
     if m in _EXP_ONLY:
-        return math.exp(x)
+        return math.exp(x) if x < 709.0 else math.inf  # exp overflows beyond ~709.78
     if m not in _TRANSFORMED or (m == "PFT" and ni is None):
         return None
     if math.isnan(x):
         return math.nan
     from evsynth.stats.escalc import back_transform as escalc_back_transform
 
-    return float(escalc_back_transform(m, x, ni))
+    with np.errstate(over="ignore"):  # a huge log ratio is reported as infinite (null in JSON)
+        return float(escalc_back_transform(m, x, ni))
 
 
 def _clean(x: Any) -> Any:
