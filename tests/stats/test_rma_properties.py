@@ -146,3 +146,25 @@ def test_extreme_variances_give_a_result_or_an_input_error(
 
     json.dumps(res.to_dict(), allow_nan=False)
     assert res.tau2 >= 0.0
+
+
+@st.composite
+def extreme_tables(draw: st.DrawFn) -> list[np.ndarray]:
+    # large trials, rare or universal events, all-zero arms: where sparse-data formulas break
+    k = draw(st.integers(min_value=1, max_value=6))
+    n1 = np.array(draw(st.lists(st.integers(1, 10**6), min_size=k, max_size=k)), dtype=float)
+    n2 = np.array(draw(st.lists(st.integers(1, 10**6), min_size=k, max_size=k)), dtype=float)
+    share = st.sampled_from([0.0, 1e-5, 0.5, 1.0])
+    a = np.floor(n1 * np.array(draw(st.lists(share, min_size=k, max_size=k))))
+    c = np.floor(n2 * np.array(draw(st.lists(share, min_size=k, max_size=k))))
+    return [a, n1 - a, c, n2 - c]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=extreme_tables(), measure=st.sampled_from(["OR", "RR", "RD"]))
+def test_sparse_and_saturated_tables_never_crash(cells: list[np.ndarray], measure: str) -> None:
+    import json
+
+    res = rma_mh(*cells, measure=measure)
+    json.dumps(res.to_dict(), allow_nan=False)
+    assert res.summary()
