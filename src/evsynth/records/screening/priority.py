@@ -50,7 +50,8 @@ class PrioritySettings:
     ngram_max
         Longest word n-gram used as a feature (1: words only, 2: words and word pairs).
     min_df
-        A term must occur in at least this many records to become a feature.
+        A term must occur in at least this many records to become a feature (2 drops words and
+        word pairs seen once, which cannot generalise from one record to another).
     C
         Inverse regularisation strength of the SVM or logistic regression (``alpha`` of naive
         Bayes is ``1 / C``).
@@ -60,7 +61,7 @@ class PrioritySettings:
 
     classifier: str = "svm"
     ngram_max: int = 2
-    min_df: int = 1
+    min_df: int = 2
     C: float = 1.0
     batch_size: int = 1
 
@@ -121,9 +122,13 @@ def relevance_scores(
         return None
     model: Any
     if settings.classifier == "svm":
-        model = LinearSVC(C=settings.C, class_weight="balanced")
+        # liblinear visits samples in a random order: a fixed random_state keeps the ranking,
+        # and so every simulated order, reproducible.
+        model = LinearSVC(C=settings.C, class_weight="balanced", random_state=0)
     elif settings.classifier == "logistic":
-        model = LogisticRegression(C=settings.C, class_weight="balanced", solver="liblinear")
+        model = LogisticRegression(
+            C=settings.C, class_weight="balanced", solver="liblinear", random_state=0
+        )
     else:
         model = MultinomialNB(alpha=1.0 / settings.C)
     model.fit(features[labelled], labels)
