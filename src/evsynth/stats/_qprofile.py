@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from scipy import stats
-
+from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats._roots import R_TOL, brent_root
 from evsynth.stats.results import Interval
@@ -29,8 +28,8 @@ def q_profile_intervals(
     """
     k, p = X.shape
     alpha = 1.0 - level / 100.0
-    crit_u = float(stats.chi2.isf(alpha / 2.0, k - p))
-    crit_l = float(stats.chi2.ppf(alpha / 2.0, k - p))
+    crit_u = float(_dist.chi2_isf(alpha / 2.0, k - p))
+    crit_l = float(_dist.chi2_ppf(alpha / 2.0, k - p))
     t_min, t_max = 0.0, max(100.0, 10.0 * tau2)
 
     def q_minus(target: float) -> Callable[[float], float]:

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats._checks import check_level, study_labels
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats.results import NamedTest, RMAResult
@@ -85,12 +85,12 @@ def _fixed_result(
     tables: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     extra_tests: tuple[NamedTest, ...] = (),
 ) -> RMAResult:
-    crit = float(stats.norm.isf((1.0 - level / 100.0) / 2.0))
+    crit = float(_dist.norm_isf((1.0 - level / 100.0) / 2.0))
     z = beta / se if se > 0 else math.nan
-    p = float(2.0 * stats.norm.sf(abs(z))) if not math.isnan(z) else math.nan
+    p = float(2.0 * _dist.norm_sf(abs(z))) if not math.isnan(z) else math.nan
     lo, hi = beta - crit * se, beta + crit * se
     if k_yi > 1:
-        Q_p = float(stats.chi2.sf(Q, k_yi - 1))
+        Q_p = float(_dist.chi2_sf(Q, k_yi - 1))
         I2 = max(0.0, 100.0 * (Q - (k_yi - 1)) / Q) if Q > 0 else 0.0
         H2 = Q / (k_yi - 1)
     else:
@@ -359,8 +359,11 @@ def _cmh_tarone(
         num = (abs(float(np.sum(a - n1 / N * xt))) - cc) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
             den_terms = n1 / N * (n2 / N) * (xt * (yt / (N - 1)))
-        cmh = num / float(np.nansum(den_terms))
-        out.append(NamedTest("Cochran-Mantel-Haenszel test", cmh, 1, float(stats.chi2.sf(cmh, 1))))
+        den = float(np.nansum(den_terms))
+        if den > 0.0:  # 0 when no table has both events and non-events: no information
+            cmh = num / den
+            p_cmh = float(_dist.chi2_sf(cmh, 1))
+            out.append(NamedTest("Cochran-Mantel-Haenszel test", cmh, 1, p_cmh))
     if math.isnan(beta):
         return tuple(out)
     psi = math.exp(beta)
@@ -387,7 +390,7 @@ def _cmh_tarone(
                 "Tarone's test for heterogeneity",
                 ta,
                 k_pos - 1,
-                float(stats.chi2.sf(ta, k_pos - 1)),
+                float(_dist.chi2_sf(ta, k_pos - 1)),
             )
         )
     return tuple(out)

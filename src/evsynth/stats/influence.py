@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray, Projection, inv_xwx
 from evsynth.stats.models import fit
 from evsynth.stats.results import RMAResult
@@ -309,7 +309,7 @@ def influence(res: RMAResult) -> InfluenceResult:
     with np.errstate(invalid="ignore"):
         flag = (
             (np.abs(dffits) > 3 * math.sqrt(p / (k - p)) if k > p else np.zeros(k, bool))
-            | (stats.chi2.cdf(cook, p) > 0.5)
+            | (_dist.chi2_cdf(cook, p) > 0.5)
             | (hat > 3 * p / k)
             | np.any(np.abs(dfbs) > 1, axis=1)
         )

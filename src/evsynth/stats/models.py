@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats._checks import (
     as_vector,
     check_level,
@@ -210,14 +210,14 @@ def fit(
     alpha = 1.0 - level / 100.0
     if test == "knha":
         if df > 0:
-            pval = 2.0 * stats.t.sf(np.abs(zval), df)
-            crit = float(stats.t.isf(alpha / 2.0, df))
+            pval = 2.0 * _dist.t_sf(np.abs(zval), df)
+            crit = float(_dist.t_isf(alpha / 2.0, df))
         else:
             pval = np.full(p, math.nan)
             crit = math.nan
     else:
-        pval = 2.0 * stats.norm.sf(np.abs(zval))
-        crit = float(stats.norm.isf(alpha / 2.0))
+        pval = 2.0 * _dist.norm_sf(np.abs(zval))
+        crit = float(_dist.norm_isf(alpha / 2.0))
     ci_lb = beta - crit * se
     ci_ub = beta + crit * se
 
@@ -232,7 +232,7 @@ def fit(
         wf = 1.0 / v
         P = Projection(X, wf)
         Q = max(0.0, P.quad(yc))
-        Q_p = float(stats.chi2.sf(Q, k - p))
+        Q_p = float(_dist.chi2_sf(Q, k - p))
         vt = (k - p) / P.trace()
         if fixed:
             I2 = max(0.0, 100.0 * (Q - (k - p)) / Q) if Q > 0 else 0.0
@@ -377,9 +377,9 @@ def confint(res: RMAResult, level: float | None = None) -> ConfidenceIntervals:
     lv = res.level if level is None else check_level(level)
     alpha = 1.0 - lv / 100.0
     if res.test == "knha":
-        crit = float(stats.t.isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
+        crit = float(_dist.t_isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
     else:
-        crit = float(stats.norm.isf(alpha / 2.0))
+        crit = float(_dist.norm_isf(alpha / 2.0))
     table = pd.DataFrame(
         {
             "estimate": res.coefficients,
@@ -452,9 +452,9 @@ def _omnibus(
     m = len(btt)
     if test == "knha":
         QM /= m
-        QM_p = float(stats.f.sf(QM, m, df)) if df > 0 else math.nan
+        QM_p = float(_dist.f_sf(QM, m, df)) if df > 0 else math.nan
     else:
-        QM_p = float(stats.chi2.sf(QM, m))
+        QM_p = float(_dist.chi2_sf(QM, m))
     return QM, m, QM_p
 
 

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats._checks import (
     check_level,
     check_method,
@@ -106,9 +106,9 @@ def predict(res: RMAResult, newmods: ArrayLike | None = None) -> Prediction:
     se = np.sqrt(np.where(vpred < 0, np.nan, vpred))
     alpha = 1.0 - res.level / 100.0
     if res.test == "knha":
-        crit = float(stats.t.isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
+        crit = float(_dist.t_isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
     else:
-        crit = float(stats.norm.isf(alpha / 2.0))
+        crit = float(_dist.norm_isf(alpha / 2.0))
     sd_pi = np.sqrt(vpred + res.tau2)
     return Prediction(
         pred=pred,
@@ -165,8 +165,8 @@ def anova(res: RMAResult, btt: Sequence[int]) -> WaldTest:
     names = tuple(res.coef_names[i] for i in idx)
     if res.test == "knha":
         f = qm / m
-        return WaldTest(names, f, m, res.df, float(stats.f.sf(f, m, res.df)), "F")
-    return WaldTest(names, qm, m, math.nan, float(stats.chi2.sf(qm, m)), "chi2")
+        return WaldTest(names, f, m, res.df, float(_dist.f_sf(f, m, res.df)), "F")
+    return WaldTest(names, qm, m, math.nan, float(_dist.chi2_sf(qm, m)), "chi2")
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,7 @@ def lrt(full: RMAResult, reduced: RMAResult) -> LikelihoodRatioTest:
         AIC_full=stats_f.AIC,
         AIC_reduced=stats_r.AIC,
         LRT=value,
-        p_value=float(stats.chi2.sf(value, df)),
+        p_value=float(_dist.chi2_sf(value, df)),
         QE_full=full.Q,
         QE_reduced=reduced.Q,
         tau2_full=full.tau2,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray
 
 if TYPE_CHECKING:
@@ -301,9 +302,8 @@ class RMAResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The per-study table: label, yi, vi, sei, CI and weight (percent)."""
-        from scipy import stats
 
-        crit = float(stats.norm.ppf(1 - (1 - self.level / 100) / 2))
+        crit = float(_dist.norm_ppf(1 - (1 - self.level / 100) / 2))
         sei = np.sqrt(self.vi)
         return pd.DataFrame(
             {

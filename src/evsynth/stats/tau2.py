@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from evsynth.stats._linalg import FloatArray, Projection, weighted_rss
 from evsynth.stats._roots import R_TOL, brent_root
@@ -275,6 +274,8 @@ def _fallback_maximum(
             "tau^2 was found instead by root finding on its estimating equation."
         )
         return Tau2Estimate(est.tau2, est.se, est.converged, iterations, (note,))
+    from scipy import optimize  # only on this rare path: keeps start-up light
+
     reml = method == "REML"
     opt = optimize.minimize_scalar(
         lambda t: -log_likelihood(float(t), y, vi, X, reml),
