@@ -2,7 +2,8 @@
 # The four single-arm analyses of Korean J Pain 2021;34(3):346-368 (Figs. 2A, 2B, 3A, 3B), from
 # the per-study differences in means and standard errors as printed, fitted with the models
 # the report shows side by side (FE and REML), the REML fit with the Hartung-Knapp adjustment
-# (the report's sensitivity row) and the DL fit whose tau^2 the paper prints.
+# (the report's sensitivity row), the DL fit whose tau^2 the paper prints, and leave1out() of
+# the REML fits with k = 5.
 # Also the chi-squared p-values behind the methods check's "printed Q and p disagree" rule.
 library(metafor)
 library(jsonlite)
@@ -28,6 +29,15 @@ for (name in names(figs)) {
     DL = fit(rma(d$yi, sei = d$sei, method = "DL")),
     REML_knha = fit(rma(d$yi, sei = d$sei, method = "REML", test = "knha"))
   )
+}
+loo <- function(res) {
+  l <- leave1out(res)
+  list(estimate = as.numeric(l$estimate), se = as.numeric(l$se), ci_lower = as.numeric(l$ci.lb),
+       ci_upper = as.numeric(l$ci.ub), tau2 = as.numeric(l$tau2), I2 = as.numeric(l$I2))
+}
+for (name in c("fig2a", "fig3a")) {
+  d <- figs[[name]]
+  out[[name]]$REML_leave1out <- loo(rma(d$yi, sei = d$sei, method = "REML"))
 }
 out$chisq <- list(
   p_of_printed_Q_2a = pchisq(3.906, df = 4, lower.tail = FALSE),

@@ -112,6 +112,17 @@ def test_fixed_and_random_side_by_side_for_each_analysis(report: Any) -> None:
     assert rows[1][1:3] == ["2.63", "1.50 to 3.76"]
 
 
+def test_leave_one_out_tables_where_k_allows(report: Any) -> None:
+    for aid, expected in (("fig2a", 5), ("fig3a", 5), ("fig2b", 0), ("fig3b", 0)):
+        tables = report.xpath(
+            f"//article[@id='analysis-{aid}']//table[contains(@class,'leave1out')]"
+        )
+        assert sum(len(t.xpath("./tbody/tr")) for t in tables) == expected, aid
+    [fig3a] = report.xpath("//article[@id='analysis-fig3a']//table[contains(@class,'leave1out')]")
+    moon = [_text(c) for c in fig3a.xpath("./tbody/tr")[4].xpath("./td")]
+    assert moon == ["Moon 2017", "2.12", "1.38 to 2.86", "0.528", "96.8 %"]  # metafor leave1out
+
+
 def test_report_says_random_effects_changes_the_12_month_pain_result(report: Any) -> None:
     [statement] = report.xpath("//article[@id='analysis-fig3a']//p[contains(@class,'statement')]")
     text = _text(statement)

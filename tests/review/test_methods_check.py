@@ -81,3 +81,13 @@ def test_single_study_analyses_say_nothing_is_pooled(two_arm_run: Any) -> None:
     assert "single-study" in codes
     assert "random-effects-changes-result" not in codes
     assert all(a.fixed.k == 1 for a in two_arm_run.analyses)
+
+
+def test_no_single_study_explains_the_12_month_heterogeneity(seed_run: Any) -> None:
+    [f] = _by_code(seed_run)["heterogeneity-not-one-study"]
+    assert f.analyses == ("fig3a",)
+    # metafor leave1out(REML): I2 96.79 (without Moon 2017) to 99.27 % (without Park 2018);
+    # estimates 2.12 to 2.95.
+    assert "I² stays between 96.8 and 99.3 %" in f.detail
+    assert "ranges from 2.12 to 2.95" in f.detail
+    assert "one-study-explains-heterogeneity" not in _by_code(seed_run)

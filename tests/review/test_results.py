@@ -204,3 +204,21 @@ def test_level_by_outcome(seed_results: dict[str, Any]) -> None:
     # high-quality RCT (pain, disability, responders) reaches Level II by Table 1, row II-a.
     levels = {g["outcome"]: g["level"] for g in seed_results["evidence_grading"]["by_outcome"]}
     assert levels == {"pain": "II", "disability": "II", "responders": "II"}
+
+
+@pytest.mark.parametrize("aid", ["fig2a", "fig3a"])
+def test_leave_one_out_matches_metafor(
+    seed_results: dict[str, Any], metafor: dict[str, Any], aid: str
+) -> None:
+    rows = _analysis(seed_results, aid)["leave1out"]
+    ref = metafor[aid]["REML_leave1out"]
+    assert [r["omitted"] for r in rows] == [
+        s["study"] for s in _analysis(seed_results, aid)["random"]["studies"]
+    ]
+    for name in ("estimate", "se", "ci_lower", "ci_upper", "tau2"):
+        # REML convergence as above; tau2 near zero (Fig. 2A) needs the absolute part.
+        assert [r[name] for r in rows] == pytest.approx(ref[name], rel=1e-5, abs=1e-6), name
+
+
+def test_no_leave_one_out_with_two_studies(seed_results: dict[str, Any]) -> None:
+    assert _analysis(seed_results, "fig2b")["leave1out"] is None

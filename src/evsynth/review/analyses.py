@@ -222,6 +222,11 @@ def run_analysis(project: ReviewProject, spec: AnalysisSpec) -> AnalysisRun:
     knha = None
     if spec.test == "z" and len(data.labels) >= 2 and random_m not in FIXED_MODELS:
         knha = fit_model(spec.model_copy(update={"test": "knha"}), data, random_m)
+    loo = None
+    if len(data.labels) >= 3:
+        from evsynth.stats.influence import leave1out
+
+        loo = leave1out(random)
     outcome = project.protocol.outcome(spec.outcome)
     return AnalysisRun(
         id=spec.id,
@@ -238,6 +243,7 @@ def run_analysis(project: ReviewProject, spec: AnalysisSpec) -> AnalysisRun:
         note=spec.note,
         participants=data.participants,
         knha=knha,
+        leave1out=loo,
     )
 
 

@@ -11,6 +11,7 @@ referee applies to a pain meta-analysis today:
 - too few studies to estimate the between-study variance;
 - funnel-plot asymmetry tests (Egger) with fewer than 10 studies;
 - prediction intervals that reach the null when the confidence interval does not;
+- whether one study explains the heterogeneity (leave-one-out);
 - printed statistics that contradict each other (a Q whose p-value belongs to another Q).
 
 References
@@ -29,6 +30,8 @@ References
    BMJ. 2011;342:d549.
 .. [5] Cuijpers P, Weitz E, Cristea IA, Twisk J. Pre-post effect sizes should be avoided in
    meta-analyses. Epidemiol Psychiatr Sci. 2017;26(4):364-368.
+.. [6] Viechtbauer W, Cheung MWL. Outlier and influence diagnostics for meta-analysis. Res
+   Synth Methods. 2010;1(2):112-125.
 """
 
 from __future__ import annotations
@@ -270,6 +273,53 @@ def prediction_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
     ]
 
 
+def leave_one_out_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
+    """Whether one study explains the heterogeneity (random effects refitted without each)."""
+    out = []
+    for a in analyses:
+        loo = a.leave1out
+        if loo is None or a.random.I2 < SUBSTANTIAL_I2:
+            continue
+        i2 = [float(x) for x in loo.I2]
+        est = [float(x) for x in loo.estimate]
+        lo, hi = reporting_scale(a.measure, (min(est), max(est)))
+        spread = f"the pooled estimate ranges from {fmt_num(lo)} to {fmt_num(hi)}"
+        drops = [i for i, v in enumerate(i2) if v < SUBSTANTIAL_I2]
+        if drops:
+            who = ", ".join(str(loo.slab[i]) for i in drops)
+            out.append(
+                Finding(
+                    code="one-study-explains-heterogeneity",
+                    severity="caution",
+                    title=f"{_name(a)}: leaving out {who} removes most of the heterogeneity",
+                    detail=(
+                        f"Without {who}, I² falls below {SUBSTANTIAL_I2:g} %; {spread}. "
+                        "Look for what sets that study apart (population, dose, outcome "
+                        "measure) before pooling it with the others."
+                    ),
+                    analyses=(a.id,),
+                    guidance="Viechtbauer & Cheung, Res Synth Methods 2010 (influence)",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    code="heterogeneity-not-one-study",
+                    severity="note",
+                    title=f"{_name(a)}: no single study explains the heterogeneity",
+                    detail=(
+                        f"Leaving out each study in turn, I² stays between {min(i2):.1f} and "
+                        f"{max(i2):.1f} % and {spread} (random effects, {a.random.method}). "
+                        "The studies differ among themselves; a pooled mean describes no one "
+                        "of them well."
+                    ),
+                    analyses=(a.id,),
+                    guidance="Viechtbauer & Cheung, Res Synth Methods 2010 (influence)",
+                )
+            )
+    return out
+
+
 def printed_consistency_rule(
     analyses: Sequence[AnalysisRun], printed: Sequence[PrintedHeterogeneity]
 ) -> list[Finding]:
@@ -333,6 +383,7 @@ def methods_check(
         *single_arm_rule(analyses),
         *few_studies_rule(analyses),
         *prediction_rule(analyses),
+        *leave_one_out_rule(analyses),
         *small_study_rule(analyses),
         *printed_consistency_rule(analyses, printed),
     ]

@@ -65,6 +65,9 @@ class AnalysisRun:
     # The random-effects model with the Hartung-Knapp adjustment, as a sensitivity analysis
     # when the protocol asks for z-tests (None with one study or when it asks for knha).
     knha: RMAResult | None = None
+    # The random-effects model refitted without each study in turn (k >= 3), as
+    # evsynth.stats.influence.SequentialFits.
+    leave1out: Any = None
 
     @property
     def shift(self) -> float:

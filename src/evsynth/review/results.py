@@ -18,7 +18,7 @@ from typing import Any
 
 from evsynth.fileio import write_text_atomic
 from evsynth.report.documents.views import printed_estimate, random_effects_statement
-from evsynth.review.model import ReviewRun
+from evsynth.review.model import AnalysisRun, ReviewRun
 
 
 def _clean(x: Any) -> Any:
@@ -33,6 +33,22 @@ def _clean(x: Any) -> Any:
 
 def _months(t: float) -> float | int:
     return int(t) if float(t).is_integer() else t
+
+
+def _leave1out(a: AnalysisRun) -> list[dict[str, Any]] | None:
+    loo = a.leave1out
+    if loo is None:
+        return None
+    return [
+        {
+            "omitted": loo.slab[i],
+            **{
+                name: float(getattr(loo, name)[i])
+                for name in ("estimate", "se", "ci_lower", "ci_upper", "tau2", "I2", "Q")
+            },
+        }
+        for i in range(len(loo.slab))
+    ]
 
 
 def results_dict(run: ReviewRun) -> dict[str, Any]:
@@ -59,6 +75,7 @@ def results_dict(run: ReviewRun) -> dict[str, Any]:
                 "fixed": a.fixed.to_dict(),
                 "random": a.random.to_dict(),
                 "random_knha": a.knha.to_dict() if a.knha is not None else None,
+                "leave1out": _leave1out(a),
                 "random_effects_changes_result": a.changes_result,
                 "random_minus_fixed": a.shift,
                 "figure": f"figures/{a.figure}.svg",

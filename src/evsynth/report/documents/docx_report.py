@@ -127,6 +127,16 @@ def report_docx(run: ReviewRun, figures: FigureSet, base_dir: str | Path) -> byt
         )
         if a["statement"]:
             doc.add_paragraph(a["statement"]).runs[0].bold = True
+        if a["leave1out"]:
+            _table(
+                doc,
+                ["Study left out", "Estimate", "CI", "tau²", "I²"],
+                [
+                    [r["omitted"], r["estimate"], r["ci"], r["tau2"], r["I2"]]
+                    for r in a["leave1out"]
+                ],
+                f"Leave one out: {a['models'][1].label} without each study",
+            )
 
     doc.add_heading("Reproduction of the published results", level=1)
     if ctx["reproduction"]:

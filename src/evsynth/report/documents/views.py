@@ -167,6 +167,28 @@ def study_rows(a: AnalysisRun) -> list[dict[str, str]]:
     return rows
 
 
+def leave1out_rows(a: AnalysisRun) -> list[dict[str, str]]:
+    """The random-effects model without each study in turn."""
+    loo = a.leave1out
+    if loo is None:
+        return []
+    rows = []
+    for i, label in enumerate(loo.slab):
+        est, lo, hi = reporting_scale(
+            a.measure, (float(loo.estimate[i]), float(loo.ci_lower[i]), float(loo.ci_upper[i]))
+        )
+        rows.append(
+            {
+                "omitted": str(label),
+                "estimate": fmt_num(est, DIGITS),
+                "ci": fmt_ci(lo, hi, DIGITS),
+                "tau2": fmt_num(float(loo.tau2[i]), 3),
+                "I2": f"{fmt_num(float(loo.I2[i]), 1)} %",
+            }
+        )
+    return rows
+
+
 def _z(level: float) -> float:
     from scipy import stats
 
@@ -193,6 +215,7 @@ def analysis_view(a: AnalysisRun, figure: str | None, printed: str | None = None
         + ([model_row(a.knha)] if a.knha is not None else []),
         "statement": random_effects_statement(a, printed),
         "study_rows": study_rows(a),
+        "leave1out": leave1out_rows(a),
     }
 
 
