@@ -257,3 +257,17 @@ def test_truncated_xml_keeps_what_was_read_and_says_where(tmp_path: Path) -> Non
     assert [p.line for p in result.problems if "malformed XML" in p.message] == [
         cut.count(b"\n") + 1
     ]
+
+
+def test_one_file_from_several_databases_keeps_each_record_s_database() -> None:
+    # An Ovid search of Embase and MEDLINE exported together: PRISMA counts per database need
+    # each record's own database, not the first one in the file.
+    result = import_file(FIXTURES / "ovid_multi.ris")
+    assert [r.source for r in result.records] == ["Embase", "Ovid MEDLINE(R)", "Ovid MEDLINE(R)"]
+    assert (result.source.source, result.source.database) == (
+        "ovid_multi",
+        "Embase; Ovid MEDLINE(R)",
+    )
+    assert result.records[1].pmid == "23378038"  # AN is the PMID in a MEDLINE record
+    named = import_file(FIXTURES / "ovid_multi.ris", "Ovid")
+    assert {r.source for r in named.records} == {"Ovid"}

@@ -95,7 +95,15 @@ def import_file(
             drafts, database = module.parse(text, file, problems)
     database = database or _FORMAT_DATABASE.get(fmt, "") or Path(file).stem
     name = source or database
-    records = _to_records(drafts, name, file, keep_ids)
+    per_record = sorted({d.database for d in drafts if d.database})
+    mixed = source is None and len(per_record) > 1
+    if mixed:
+        # One file, several databases (an Ovid search of Embase and MEDLINE): each record keeps
+        # its own database as its source, so PRISMA counts records identified per database; the
+        # file itself is one source named after the file.
+        name = Path(file).stem
+        database = "; ".join(per_record)
+    records = _to_records(drafts, name, file, keep_ids, per_record_source=mixed)
     src = Source(
         source=name,
         database=database if source is None else source,
@@ -119,14 +127,17 @@ def import_file(
     )
 
 
-def _to_records(drafts: list[Draft], name: str, file: str, keep_ids: bool) -> list[Record]:
+def _to_records(
+    drafts: list[Draft], name: str, file: str, keep_ids: bool, *, per_record_source: bool = False
+) -> list[Record]:
     own = [d.original_id for d in drafts]
     use_own = keep_ids and all(own) and len(set(own)) == len(own)
     prefix = source_slug(name)
     out: list[Record] = []
     for n, draft in enumerate(drafts, start=1):
         rid = draft.original_id if use_own else f"{prefix}-{n:05d}"
-        rec = draft.to_record(rid, name, Path(file).name)
+        own_source = draft.database if per_record_source and draft.database else name
+        rec = draft.to_record(rid, own_source, Path(file).name)
         if draft.original_id and not use_own:
             rec = replace(rec, extra={**rec.extra, "original_id": draft.original_id})
         out.append(rec)

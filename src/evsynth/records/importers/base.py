@@ -84,6 +84,9 @@ class Draft:
     keywords: list[str] = field(default_factory=list)
     type: str = ""
     original_id: str = ""
+    # The database this record came from, when the export names one per record (Ovid and EndNote
+    # exports of a multi-database search mix Embase and MEDLINE records in one file).
+    database: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_record(self, rid: str, source: str, source_file: str) -> Record:

@@ -74,6 +74,7 @@ def parse_bytes(data: bytes, file: str, problems: list[ImportProblem]) -> tuple[
     databases: list[str] = []
     for node in root.iter("record"):
         draft, database = _draft(node)
+        draft.database = database
         drafts.append(draft)
         if database:
             databases.append(database)

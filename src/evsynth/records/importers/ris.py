@@ -145,6 +145,7 @@ def parse(text: str, file: str, problems: list[ImportProblem]) -> tuple[list[Dra
         draft.keywords = [str(k) for k in entry.get("keywords", [])]
         db = _first(entry, "name_of_database", "database_provider")
         database = database or db
+        draft.database = db
         accession = _first(entry, "accession_number")
         if accession.isdigit() and re.search(r"pubmed|medline", db, re.IGNORECASE):
             draft.pmid = accession
