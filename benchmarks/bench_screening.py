@@ -16,6 +16,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ def main(argv: list[str]) -> int:
         console.print(f"No labelled reviews under {SHARED}")
         return 1
     report: dict[str, object] = {
-        "settings": DEFAULT_SETTINGS.__dict__,
+        "settings": asdict(DEFAULT_SETTINGS),
         "seeds": seeds,
         "machine": platform.platform(),
         "reviews": {},

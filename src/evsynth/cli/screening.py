@@ -48,7 +48,11 @@ def screen() -> None:
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Recall curve.")
 @click.option(
-    "--batch-size", default=1, show_default=True, help="Records screened between retrainings."
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Records screened between retrainings (default: 1, growing to 1 % of those screened "
+    "after the first 100).",
 )
 @click.option(
     "--classifier",
@@ -57,7 +61,12 @@ def screen() -> None:
     show_default=True,
 )
 def simulate(
-    records: Path, seed: int, fmt: str, plot: Path | None, batch_size: int, classifier: str
+    records: Path,
+    seed: int,
+    fmt: str,
+    plot: Path | None,
+    batch_size: int | None,
+    classifier: str,
 ) -> None:
     """Replay priority screening on labelled RECORDS (id, title, abstract, label_included)."""
     from rich.progress import Progress

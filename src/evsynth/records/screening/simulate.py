@@ -39,6 +39,7 @@ from evsynth.errors import InputError
 from evsynth.records.screening.priority import (
     DEFAULT_SETTINGS,
     PrioritySettings,
+    batch_after,
     feature_matrix,
     relevance_scores,
 )
@@ -152,10 +153,12 @@ class SimulationResult:
         ax.plot([0, r / n, 1], [0, 1, 1], color="0.3", ls=":", lw=1, label="perfect order")
         at95 = records_to_recall(self.found, 95) / n
         ax.axvline(at95, color="#c0392b", lw=0.8)
+        right = at95 < 0.55  # put the label on the side of the line with room for it
         ax.annotate(
             f"95 % recall after {100 * at95:.1f} % screened\nWSS@95 = {self.wss95:.3f}",
             xy=(at95, 0.95),
-            xytext=(min(at95 + 0.05, 0.55), 0.55),
+            xytext=(at95 + 0.06 if right else at95 - 0.06, 0.5),
+            ha="left" if right else "right",
             fontsize=8,
             arrowprops={"arrowstyle": "->", "lw": 0.6},
         )
@@ -188,7 +191,7 @@ def simulate(
     seed
         Chooses the two records of prior knowledge (one included, one excluded).
     settings
-        The ranking model's settings; ``batch_size`` records are screened between retrainings.
+        The ranking model's settings (``batch_size``: records screened between retrainings).
     progress
         Called with (records screened, total) after each batch.
     """
@@ -210,9 +213,10 @@ def simulate(
         remaining = np.flatnonzero(~is_screened)
         if scores is None:
             # No usable text: the records' own order (a reproducible stand-in for "no model").
-            batch = remaining[: settings.batch_size]
+            batch = remaining[: batch_after(settings, len(screened))]
         else:
-            top = np.argsort(-scores[remaining], kind="stable")[: settings.batch_size]
+            top = np.argsort(-scores[remaining], kind="stable")
+            top = top[: batch_after(settings, len(screened))]
             batch = remaining[top]
         screened.extend(int(i) for i in batch)
         is_screened[batch] = True
