@@ -40,6 +40,7 @@ def _count_entries(path: Path, marker: bytes) -> int:
         ("endnote.xml", "endnote_xml", b"<record>"),
         ("zotero.bib", "bibtex", b"@article"),
         ("wos_plain.txt", "wos_plain", b"PT "),
+        ("cochrane_central.txt", "cochrane", b"Record #"),
     ],
 )
 def test_no_record_is_dropped(name: str, fmt: str, marker: bytes) -> None:
@@ -271,3 +272,19 @@ def test_one_file_from_several_databases_keeps_each_record_s_database() -> None:
     assert result.records[1].pmid == "23378038"  # AN is the PMID in a MEDLINE record
     named = import_file(FIXTURES / "ovid_multi.ris", "Ovid")
     assert {r.source for r in named.records} == {"Ovid"}
+
+
+def test_cochrane_central_plain_text(tmp_path: Path) -> None:
+    result = import_file(FIXTURES / "cochrane_central.txt")
+    first, second = result.records
+    assert result.source.database == "CENTRAL"
+    assert first.authors == ("Manchikanti, L", "Singh, V", "Cash, KA")
+    assert (first.pmid, first.doi, first.pages) == ("19935979", DOI, "E341-54")
+    assert first.extra["original_id"] == "CN-00723456"
+    assert (second.source_line, second.pmid) == (20, "16786402")
+    # A partial export says so: two records announced as "of 3".
+    text = (FIXTURES / "cochrane_central.txt").read_text(encoding="utf-8")
+    path = tmp_path / "partial.txt"
+    path.write_text(text.replace(" of 2", " of 3"), encoding="utf-8")
+    problems = import_file(path).problems
+    assert any("announces 3 records but holds 2" in p.message for p in problems)

@@ -56,7 +56,17 @@ def _progress(label: str) -> Iterator[Any]:
     "fmt",
     default=None,
     type=click.Choice(
-        ["ris", "medline", "pubmed_xml", "endnote_xml", "bibtex", "wos_plain", "csv", "excel"]
+        [
+            "ris",
+            "medline",
+            "pubmed_xml",
+            "endnote_xml",
+            "bibtex",
+            "wos_plain",
+            "cochrane",
+            "csv",
+            "excel",
+        ]
     ),
     help="Force the export format instead of detecting it.",
 )

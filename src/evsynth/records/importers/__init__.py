@@ -28,7 +28,12 @@ from evsynth.records.model import Record, Source, now_iso
 __all__ = ["FORMATS", "ImportProblem", "ImportResult", "detect_format", "import_file"]
 
 # Database implied by a format when the file does not name one.
-_FORMAT_DATABASE = {"medline": "PubMed", "pubmed_xml": "PubMed", "wos_plain": "Web of Science"}
+_FORMAT_DATABASE = {
+    "medline": "PubMed",
+    "pubmed_xml": "PubMed",
+    "wos_plain": "Web of Science",
+    "cochrane": "CENTRAL",
+}
 
 
 def import_file(
@@ -44,8 +49,8 @@ def import_file(
     ----------
     path
         The export file (RIS, PubMed MEDLINE ``.nbib``/``.txt``, PubMed XML, EndNote XML,
-        BibTeX, Web of Science plain text, CSV/TSV or ``.xlsx``); the format is detected from
-        the content.
+        BibTeX, Web of Science plain text, Cochrane Library plain text, CSV/TSV or ``.xlsx``);
+        the format is detected from the content.
     source
         The source name (the database searched). Default: the database named in the export or
         implied by its layout, else the file name without extension.

@@ -14,6 +14,7 @@ from evsynth.errors import InputError
 FORMATS: tuple[str, ...] = (
     "ris",
     "wos_plain",
+    "cochrane",
     "medline",
     "pubmed_xml",
     "endnote_xml",
@@ -54,6 +55,8 @@ def detect_format(data: bytes, path: str | Path) -> str:
         )
     if head.startswith("FN ") or (_WOS_PLAIN.search(head) and re.search(r"^ER\s*$", head, re.M)):
         return "wos_plain"
+    if re.match(r"Record #\d+ of \d+", head):
+        return "cochrane"
     if _MEDLINE.search(head):
         return "medline"
     if _RIS.search(head):
