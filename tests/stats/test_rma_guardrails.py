@@ -244,3 +244,9 @@ def test_meta_regression_summary_uses_residual_wording() -> None:
     assert "tau^2 (estimated amount of residual heterogeneity)" in text
     assert "Test for Residual Heterogeneity: QE(df = 11)" in text
     assert "meta-regression on ablat" in res.methods_sentence()
+
+
+def test_results_are_hashable_and_compare_by_identity() -> None:
+    a, b = rma(YI, VI), rma(YI, VI)
+    assert a == a and a != b  # no ambiguous array comparison
+    assert len({a, b}) == 2

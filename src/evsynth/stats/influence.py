@@ -44,7 +44,9 @@ _SEQ_FIELDS = [
 ]
 
 
-@dataclass(frozen=True)
+# eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
+# two results are the same object or different ones.
+@dataclass(frozen=True, eq=False)
 class SequentialFits:
     """A model refitted on a series of subsets (leave-one-out or cumulative).
 
@@ -189,7 +191,9 @@ def cumul(res: RMAResult, order: Sequence[Any] | None = None) -> SequentialFits:
     return _sequential("cumul", res, subsets, [res.slab[i] for i in perm])
 
 
-@dataclass(frozen=True)
+# eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
+# two results are the same object or different ones.
+@dataclass(frozen=True, eq=False)
 class InfluenceResult:
     """Case-deletion diagnostics for each study (metafor's ``influence``).
 

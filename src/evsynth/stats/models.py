@@ -334,7 +334,9 @@ def _refit_with(res: RMAResult, method: str) -> RMAResult:
     )
 
 
-@dataclass(frozen=True)
+# eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
+# two results are the same object or different ones.
+@dataclass(frozen=True, eq=False)
 class ConfidenceIntervals:
     """metafor's ``confint``: coefficients and, for random-effects models, heterogeneity."""
 

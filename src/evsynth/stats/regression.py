@@ -41,7 +41,9 @@ from evsynth.stats.models import fit, rma
 from evsynth.stats.results import RMAResult
 
 
-@dataclass(frozen=True)
+# eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
+# two results are the same object or different ones.
+@dataclass(frozen=True, eq=False)
 class Prediction:
     """Predicted (fitted) effects with confidence and prediction intervals (metafor's predict)."""
 
@@ -267,7 +269,9 @@ def lrt(full: RMAResult, reduced: RMAResult) -> LikelihoodRatioTest:
     )
 
 
-@dataclass(frozen=True)
+# eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
+# two results are the same object or different ones.
+@dataclass(frozen=True, eq=False)
 class SubgroupResult:
     """Separate pooled estimates per subgroup and tests of the difference between them.
 

@@ -126,7 +126,9 @@ class FitStatistics:
     AICc: float
 
 
-@dataclass(frozen=True)
+# eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
+# two results are the same object or different ones.
+@dataclass(frozen=True, eq=False)
 class RMAResult:
     """A fitted meta-analytic model (metafor's ``rma.uni``, ``rma.mh`` or ``rma.peto``).
 
