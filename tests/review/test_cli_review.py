@@ -141,3 +141,12 @@ def test_project_without_analyses_or_prisma_still_renders(tmp_path: Path) -> Non
     assert data["reproduction"] == [] and data["methods_check"] == []
     html = (out / "report.html").read_text()
     assert "The project records no screening decisions and no PRISMA counts." in html
+
+
+def test_build_project_api(tmp_path: Path) -> None:
+    from evsynth.review.build import build_project
+
+    result = build_project(TWO_ARM, tmp_path / "out", formats=("html",))
+    assert result.report == tmp_path / "out" / "report.html"
+    assert "results.json" in result.files and "report.pdf" not in result.files
+    assert result.report.is_file()

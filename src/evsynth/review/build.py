@@ -132,3 +132,27 @@ def write_outputs(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(target, files)
+
+
+def build_project(
+    project_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    formats: tuple[str, ...] = FORMATS,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Load, run and write a review project in one call (what ``evsynth review run`` does).
+
+    Raises
+    ------
+    InputError
+        For a project that does not load or validate, or a target folder evsynth must not
+        replace; nothing is written then.
+    """
+    from evsynth.evidence.project import load_project
+    from evsynth.review.run import build_run
+
+    _check_target(Path(out_dir))
+    return write_outputs(
+        build_run(load_project(project_dir)), out_dir, formats=formats, progress=progress
+    )
