@@ -104,7 +104,7 @@ def test_rank_orders_unscreened_records_by_relevance() -> None:
 
 
 @pytest.mark.slow
-def test_simulation_on_donners_2021(shared: object = None) -> None:
+def test_simulation_on_donners_2021() -> None:
     from helpers import SHARED, require
 
     path = SHARED / "benchmarks" / "screening" / "Donners_2021" / "records.csv"
@@ -112,7 +112,10 @@ def test_simulation_on_donners_2021(shared: object = None) -> None:
     ids, texts, labels = read_labelled(path)
     assert (len(ids), sum(labels)) == (258, 15)
     result = simulate(ids, texts, labels, seed=0)
-    # Floors below the values measured with the default model (see docs/screening.md), so that
-    # a regression in the model or the features fails here; random order gives about 0 and 0.1.
-    assert result.wss95 > 0.45
-    assert result.rrf10 > 0.45
+    # Measured with the default model (benchmarks/results/screening.json, seed 0): WSS@95 0.659,
+    # RRF@10 0.733 (11 of 15 includes in the first 26 records), last include at record 75. The
+    # floors leave room for solver differences across platforms but fail on a real regression;
+    # a random order gives about 0.01 and 0.10 on this set.
+    assert result.wss95 > 0.60
+    assert result.rrf10 > 0.65
+    assert result.screened_to_last < 100
