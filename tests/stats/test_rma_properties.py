@@ -168,3 +168,31 @@ def test_sparse_and_saturated_tables_never_crash(cells: list[np.ndarray], measur
     res = rma_mh(*cells, measure=measure)
     json.dumps(res.to_dict(), allow_nan=False)
     assert res.summary()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=studies(min_k=3),
+    groups=st.lists(st.sampled_from(["a", "b", "c"]), min_size=12, max_size=12),
+    method=st.sampled_from(["FE", "DL", "REML"]),
+)
+def test_subgroups_never_crash_and_are_order_invariant(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], groups: list[str], method: str
+) -> None:
+    from evsynth.errors import InputError
+    from evsynth.stats.regression import subgroups
+
+    yi, vi, perm = data
+    g = groups[: yi.size]
+    try:
+        a = subgroups(yi, vi, g, method=method)
+    except InputError:
+        assert len(set(g)) < 2  # the only refusal: a single subgroup
+        return
+    b = subgroups(yi[perm], vi[perm], [g[i] for i in perm], method=method)
+    assert a.levels == b.levels
+    rel = 1e-6 if method in ("FE", "DL") else 1e-3
+    assert _same(a.Q_between, b.Q_between, rel)
+    for fa, fb in zip(a.fits, b.fits, strict=True):
+        assert _same(fa.estimate, fb.estimate, rel)
+    assert len(a.to_frame()) == len(a.levels) + 1

@@ -194,3 +194,13 @@ def test_subgroup_forest_plot_has_a_row_per_subgroup() -> None:
     assert isinstance(fig, Figure)
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
     assert any("alternate" in t for t in texts) and any("systematic" in t for t in texts)
+
+
+def test_predictions_back_transform_to_risk_ratios() -> None:
+    res = rma(YI, VI, mods={"ablat": REF["ablat"], "year": REF["year"]}, measure="RR")
+    pr = predict(res, [[10, 1950], [55, 1980]])
+    bt = pr.back_transformed()
+    assert bt is not None
+    np.testing.assert_allclose(bt["pred"], np.exp(pr.pred), rtol=1e-14)
+    np.testing.assert_allclose(bt["pi_upper"], np.exp(pr.pi_upper), rtol=1e-14)
+    assert predict(rma(YI, VI, measure="MD")).back_transformed() is None

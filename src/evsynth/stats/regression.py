@@ -38,7 +38,7 @@ from evsynth.stats._checks import (
 )
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats.models import fit, rma
-from evsynth.stats.results import RMAResult
+from evsynth.stats.results import RMAResult, back_transform
 
 
 # eq=False: results hold arrays, so field-wise == would be ambiguous and hashing fail;
@@ -54,9 +54,20 @@ class Prediction:
     pi_lower: FloatArray
     pi_upper: FloatArray
     level: float
+    measure: str = "GEN"
+    ni: FloatArray | None = None
+
+    def back_transformed(self) -> pd.DataFrame | None:
+        """Predictions and intervals on the reporting scale (e.g. risk ratios), or None."""
+        if back_transform(self.measure, 0.0, self.ni) is None:
+            return None
+        frame = self.to_frame().drop(columns="se")
+        for col in frame.columns:
+            frame[col] = [back_transform(self.measure, float(x), self.ni) for x in frame[col]]
+        return frame
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per prediction."""
+        """One row per prediction (analysis scale)."""
         return pd.DataFrame(
             {
                 "pred": self.pred,
@@ -120,6 +131,8 @@ def predict(res: RMAResult, newmods: ArrayLike | None = None) -> Prediction:
         pi_lower=pred - crit * sd_pi,
         pi_upper=pred + crit * sd_pi,
         level=res.level,
+        measure=res.measure,
+        ni=res.ni,
     )
 
 
