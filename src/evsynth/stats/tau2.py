@@ -143,7 +143,8 @@ def _sj(y: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     # metafor's starting value: the (biased) variance of the outcomes, var(y) * (k-1)/k
     tau2_0 = float(np.var(y))
     if tau2_0 <= 0.0:
-        return Tau2Estimate(0.0, math.nan, True, 0)
+        # identical outcomes: metafor's formulas give tau2 = 0 with standard error 0
+        return Tau2Estimate(0.0, 0.0, True, 0)
     w = 1.0 / (vi + tau2_0)
     P = Projection(X, w)
     rss = P.quad(y)
