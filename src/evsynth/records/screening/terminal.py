@@ -150,7 +150,7 @@ def screen_in_terminal(
         out.print(Panel(render_record(by_id[rid], highlight), title=rid, title_align="left"))
         out.print(HELP, markup=False, highlight=False)
         key = keys().lower()
-        if key == "q":
+        if key in ("q", "\x03", "\x04", ""):  # q, Ctrl-C and Ctrl-D in raw mode, end of input
             break
         if key == "n":
             skipped.add(rid)
@@ -207,7 +207,7 @@ def _ask_reason(log: ScreeningLog, stage: str, keys: Callable[[], str], out: Con
         key = keys()
         if key.isdigit() and 1 <= int(key) <= len(reasons):
             return reasons[int(key) - 1]
-        if key.lower() == "c":
+        if key.lower() in ("c", "\x03", "\x04", ""):
             return ""
         if optional and key in ("\r", "\n", " "):
             return None
