@@ -24,6 +24,8 @@ datasets$konstantopoulos <- list(yi = c(d$yi), vi = c(d$vi), measure = "SMD")
 datasets$k2 <- list(yi = c(0.1, 0.9), vi = c(0.04, 0.09), measure = "GEN")
 datasets$homogeneous <- list(yi = c(0.50, 0.52, 0.49, 0.51, 0.50, 0.48), vi = c(0.10, 0.20, 0.15, 0.30, 0.12, 0.25), measure = "GEN")
 datasets$unequal_vi <- list(yi = c(0.2, -0.4, 1.3, 0.8, 0.05, 2.1, -1.0), vi = c(1e-4, 0.5, 3, 0.01, 25, 0.2, 8), measure = "GEN")
+datasets$identical <- list(yi = c(0.3, 0.3, 0.3, 0.3), vi = c(0.1, 0.2, 0.3, 0.05), measure = "GEN")
+datasets$large_tau2 <- list(yi = c(-12.1, 3.4, 25.0, -4.2, 9.9, 40.3, -20.7, 1.1), vi = c(0.5, 1.2, 0.8, 2.5, 0.3, 1.0, 4.0, 0.6), measure = "GEN")
 datasets$k3 <- list(yi = c(-0.3, 0.4, 1.1), vi = c(0.05, 0.08, 0.02), measure = "GEN")
 
 methods <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
