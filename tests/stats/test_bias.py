@@ -209,3 +209,20 @@ def test_equal_standard_errors_are_refused_with_a_reason() -> None:
     res = rma([0.1, 0.3, 0.2, 0.5], [0.04] * 4, method="FE")
     with pytest.raises(InputError, match="all standard errors are equal"):
         regtest(res)
+
+
+def test_kendall_beyond_the_exact_limit_uses_the_normal_approximation() -> None:
+    """k > 1000: R's exact computation would take hours; the normal approximation is used."""
+    from evsynth.stats.bias import EXACT_KENDALL_MAX_N
+
+    rng = np.random.default_rng(7)
+    n = EXACT_KENDALL_MAX_N + 1
+    x = rng.normal(size=n)
+    y = x + rng.normal(scale=8.0, size=n)
+    tau, p, exact = kendall_test(x, y)
+    assert not exact
+    # S / sd(S) with sd(S)^2 = n(n-1)(2n+5)/18, no ties, no continuity correction
+    z = tau * n * (n - 1) / 2 / math.sqrt(n * (n - 1) * (2 * n + 5) / 18)
+    from scipy import stats
+
+    assert p == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-12)

@@ -38,6 +38,12 @@ FloatArray = NDArray[np.float64]
 #: Below this many studies the tests have too little power to be interpreted (Sterne 2011).
 MIN_STUDIES_FOR_TESTS = 10
 
+#: Largest k for the exact Kendall distribution (about a second; its cost grows as k^3). R's
+#: exact computation, which metafor asks for at any k, needs hours beyond this; above it the
+#: normal approximation is used; at k = 1000 its p-value differs from the exact one by about
+#: 0.01 % near p = 0.05 and 2 % near p = 1e-4, and by less at larger k.
+EXACT_KENDALL_MAX_N = 1000
+
 _FIXED = frozenset({"FE", "EE", "CE"})
 _NOT_INVERSE_VARIANCE = frozenset({"MH", "PETO"})
 
@@ -256,8 +262,9 @@ class RankTestResult(NamedTuple):
     """Begg and Mazumdar's rank correlation test (metafor's ``ranktest``).
 
     ``tau`` is Kendall's tau (tau-b) between the standardised effects and their variances;
-    ``p_value`` is exact when there are no ties (metafor asks R's ``cor.test`` for the exact
-    distribution at any k), else from the normal approximation with the ties correction.
+    ``p_value`` is exact when there are no ties and k <= 1000 (metafor asks R's ``cor.test``
+    for the exact distribution at any k), else from the normal approximation with the ties
+    correction.
     """
 
     tau: float
@@ -324,29 +331,28 @@ def kendall_test(x: ArrayLike, y: ArrayLike) -> tuple[float, float, bool]:
     """Kendall's tau-b with the two-sided p-value of R's ``cor.test(..., exact=TRUE)``.
 
     Exact (from the distribution of the number of concordant pairs) when neither variable has
-    ties; otherwise the normal approximation with the ties-corrected variance of S and no
-    continuity correction.
+    ties and n <= ``EXACT_KENDALL_MAX_N``; otherwise the normal approximation with the
+    ties-corrected variance of S and no continuity correction.
 
     Returns
     -------
     tau, p_value, exact
     """
+    from scipy import stats
+
     xa = np.asarray(x, dtype=np.float64)
     ya = np.asarray(y, dtype=np.float64)
     n = int(xa.size)
-    dx = np.sign(xa[:, None] - xa[None, :])
-    dy = np.sign(ya[:, None] - ya[None, :])
-    iu = np.triu_indices(n, 1)
-    s = float(np.sum(dx[iu] * dy[iu]))
     n0 = n * (n - 1) / 2.0
     tx = _tie_counts(xa)
     ty = _tie_counts(ya)
     t1 = float(np.sum(tx * (tx - 1)) / 2.0)
     t2 = float(np.sum(ty * (ty - 1)) / 2.0)
     denom = math.sqrt((n0 - t1) * (n0 - t2))
-    tau = s / denom if denom > 0 else math.nan
+    # tau-b from scipy's O(n log n) pair counting (R's cor(method = "kendall") is tau-b too)
+    tau = float(stats.kendalltau(xa, ya).statistic) if denom > 0 else math.nan
     ties = tx.size > 0 or ty.size > 0
-    if not ties:
+    if not ties and n <= EXACT_KENDALL_MAX_N:
         # Number of concordant pairs, as cor.test: q = round((r + 1) n (n - 1) / 4).
         q = round((tau + 1.0) * n * (n - 1) / 4.0)
         total = n * (n - 1) // 2
@@ -354,15 +360,13 @@ def kendall_test(x: ArrayLike, y: ArrayLike) -> tuple[float, float, bool]:
         tail = q if 2 * q <= total else total - q
         cdf = _kendall_lower_cdf(n, tail)
         return tau, min(1.0, 2.0 * cdf), True
-    from scipy import stats
-
     v0 = n * (n - 1) * (2 * n + 5)
     vt = float(np.sum(tx * (tx - 1) * (2 * tx + 5)))
     vu = float(np.sum(ty * (ty - 1) * (2 * ty + 5)))
     v1 = float(np.sum(tx * (tx - 1))) * float(np.sum(ty * (ty - 1)))
     v2 = float(np.sum(tx * (tx - 1) * (tx - 2))) * float(np.sum(ty * (ty - 1) * (ty - 2)))
     var_s = (v0 - vt - vu) / 18.0 + v1 / (2.0 * n * (n - 1)) + v2 / (9.0 * n * (n - 1) * (n - 2))
-    stat = tau * denom / math.sqrt(var_s)
+    stat = tau * denom / math.sqrt(var_s)  # S / sd(S)
     pval = float(2.0 * min(stats.norm.cdf(stat), stats.norm.sf(stat)))
     return tau, pval, False
 
