@@ -167,3 +167,16 @@ def test_retrieval_and_resolution_files_round_trip(tmp_path: Path) -> None:
     retrieval = again.retrieval("r1")
     assert retrieval is not None
     assert (retrieval.sought, retrieval.retrieved) == (True, False)
+
+
+def test_history_stays_readable_after_a_reason_is_renamed(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    log = ScreeningLog.load(project)
+    log.decide("r1", "title_abstract", "ann", "exclude", reason="wrong design")
+    (project / "review.yaml").write_text(
+        "title: t\nscreening:\n  exclusion_reasons: [not a trial]\n", encoding="utf-8"
+    )
+    again = ScreeningLog.load(project)
+    assert again.current("r1", "title_abstract")["ann"].reason == "wrong design"
+    with pytest.raises(InputError, match="unknown exclusion reason"):
+        again.decide("r1", "title_abstract", "bob", "exclude", reason="wrong design")

@@ -304,7 +304,9 @@ class ScreeningLog:
                     column="reason",
                 )
             return
-        if self.exclusion_reasons and reason not in self.exclusion_reasons:
+        # Only new decisions are held to the current list (rows read from a file have file set):
+        # editing the list in review.yaml later must not make the recorded history unreadable.
+        if file is None and self.exclusion_reasons and reason not in self.exclusion_reasons:
             raise InputError(
                 f"unknown exclusion reason {reason!r}; expected one of: "
                 + "; ".join(self.exclusion_reasons),
