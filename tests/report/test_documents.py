@@ -140,6 +140,8 @@ def test_key_findings_state_how_far_the_paper_is_reproduced(report: Any) -> None
         "and to 2 decimals for Fig. 3A, Fig. 3B"
     ) in text
     assert "Level II (moderate)" in text
+    assert "GRADE certainty: very low for Fig. 2A, Fig. 2B, Fig. 3A, Fig. 3B." in text
+    assert "pool changes from baseline within treated groups" in text
 
 
 def test_evidence_level_and_rationale(report: Any) -> None:

@@ -296,6 +296,26 @@ def key_findings(run: ReviewRun) -> list[str]:
         s = random_effects_statement(a, printed_estimate(run, a.id, a.fixed.method))
         if s:
             lines.append(s)
+    within = [a.reference or a.title for a in run.analyses if a.data == "change"]
+    if within:
+        lines.append(
+            f"{', '.join(within)} pool changes from baseline within treated groups, not "
+            "differences from a control group: they cannot show what the treatment adds "
+            "(see the methods check)."
+        )
+    if run.certainty and len(run.certainty) == len(run.analyses):
+        refs = [a.reference for a in run.analyses]
+        names = (
+            refs if all(refs) and len(set(refs)) == len(refs) else [a.title for a in run.analyses]
+        )
+        by_level: dict[str, list[str]] = {}
+        for name, c in zip(names, run.certainty, strict=True):
+            by_level.setdefault(c.certainty, []).append(name)
+        lines.append(
+            "GRADE certainty: "
+            + "; ".join(f"{level} for {', '.join(who)}" for level, who in by_level.items())
+            + "."
+        )
     reproduced = reproduction_sentence(run)
     if reproduced:
         lines.append(reproduced)
