@@ -38,7 +38,7 @@ FloatArray = NDArray[np.float64]
 #: Below this many studies the tests have too little power to be interpreted (Sterne 2011).
 MIN_STUDIES_FOR_TESTS = 10
 
-#: Largest k for the exact Kendall distribution (about a second; its cost grows as k^3). R's
+#: Largest k for the exact Kendall distribution (a few seconds; its cost grows as k^3). R's
 #: exact computation, which metafor asks for at any k, needs hours beyond this; above it the
 #: normal approximation is used; at k = 1000 its p-value differs from the exact one by about
 #: 0.01 % near p = 0.05 and 2 % near p = 1e-4, and by less at larger k.
