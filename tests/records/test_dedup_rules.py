@@ -185,3 +185,23 @@ def test_journal_names_that_only_share_a_word_do_not_confirm() -> None:
     one = replace(ARTICLE, authors=(), journal="Pain", volume="", pages="", doi="")
     two = replace(one, id="b", journal="Pain Medicine")
     assert _decision(one, two) == "uncertain"
+
+
+def test_first_page_typo_merges_but_a_reply_on_the_last_page_does_not() -> None:
+    base = replace(
+        ARTICLE,
+        doi="",
+        pages="2097-2108",
+        title="Disease recurrence in paediatric renal transplantation after adhesiolysis",
+    )
+    typo = replace(base, id="b", pages="2297-2108", title=base.title + ".")
+    assert _decision(base, typo) == "duplicate"
+    letter = replace(base, pages="943-945")
+    reply = replace(
+        letter,
+        id="b",
+        pages="945-945",
+        authors=("Shepherd, A. B.", "Palmer, A. L."),
+        title=letter.title + " - Reply",
+    )
+    assert _decision(letter, reply) != "duplicate"

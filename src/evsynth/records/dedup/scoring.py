@@ -216,9 +216,15 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
             hard.append(f"years {x.year}/{y.year}")
 
     same_volume = bool(x.volume and x.volume == y.volume)
-    # A typo in the first page of a full range ("2297-2108" / "2097-2108"): the last page decides.
+    # A typo in the first page of a full range ("2297-2108" / "2097-2108"): one edit away and the
+    # same last page. Not for a one-page item: a reply on p. 945 after a letter on pp. 943-945.
     same_page = bool(x.page and x.page == y.page) or bool(
-        x.last_page and x.last_page == y.last_page and same_volume_raw(x, y)
+        x.last_page
+        and x.last_page == y.last_page
+        and x.page != x.last_page
+        and y.page != y.last_page
+        and DamerauLevenshtein.distance(x.page, y.page) <= 1
+        and same_volume_raw(x, y)
     )
     if x.volume and y.volume:
         if same_volume:
