@@ -250,3 +250,17 @@ def test_results_are_hashable_and_compare_by_identity() -> None:
     a, b = rma(YI, VI), rma(YI, VI)
     assert a == a and a != b  # no ambiguous array comparison
     assert len({a, b}) == 2
+
+
+def test_knapp_hartung_narrower_than_z_is_flagged() -> None:
+    # homogeneous data: the Knapp-Hartung scale factor is far below 1
+    y = np.array([0.50, 0.52, 0.49, 0.51, 0.50, 0.48])
+    v = np.array([0.10, 0.20, 0.15, 0.30, 0.12, 0.25])
+    knha = rma(y, v, method="DL", test="knha")
+    z = rma(y, v, method="DL", test="z")
+    assert knha.s2w < 1.0
+    assert knha.ci_upper - knha.ci_lower < z.ci_upper - z.ci_lower
+    (msg,) = [w for w in knha.warnings if "scale factor" in w]
+    assert f"{z.ci_upper - z.ci_lower:.4g}" in msg
+    # dat.bcg: s2w > 1, no such warning
+    assert not any("scale factor" in w for w in rma(YI, VI, test="knha").warnings)

@@ -1,4 +1,14 @@
-"""Methodological guardrails: the warnings attached to a fitted model (private)."""
+"""Methodological guardrails: the warnings attached to a fitted model (private).
+
+References
+----------
+Jackson D, Law M, Rücker G, Schwarzer G (2017). The Hartung-Knapp modification for
+random-effects meta-analysis: a useful refinement but are there any residual concerns?
+Statistics in Medicine 36:3923-3934. doi:10.1002/sim.7411
+IntHout J, Ioannidis JPA, Borm GF (2014). The Hartung-Knapp-Sidik-Jonkman method for random
+effects meta-analysis is straightforward and considerably outperforms the standard
+DerSimonian-Laird method. BMC Medical Research Methodology 14:25. doi:10.1186/1471-2288-14-25
+"""
 
 from __future__ import annotations
 
@@ -31,6 +41,21 @@ def guardrail_warnings(
             "The Knapp-Hartung adjustment is meant for random-effects models, not for a "
             f"{res.method} model."
         )
+    if not fixed and res.test == "knha" and res.p == 1 and res.s2w < 1.0 and res.df > 0:
+        # Knapp-Hartung rescales the variance by s2w; below 1 its interval can be narrower
+        # than the normal-theory one, which Jackson et al. (2017) flag as a residual concern.
+        from evsynth.stats import _dist
+
+        level_tail = (1.0 - res.level / 100.0) / 2.0
+        se_z = res.se / np.sqrt(res.s2w) if res.s2w > 0 else np.inf
+        width_knha = 2.0 * float(_dist.t_isf(level_tail, res.df)) * res.se
+        width_z = 2.0 * float(_dist.norm_isf(level_tail)) * float(se_z)
+        if width_knha < width_z:
+            out.append(
+                f"The Knapp-Hartung scale factor is {res.s2w:.3g} (below 1), so its confidence "
+                f"interval (width {width_knha:.4g}) is narrower than the normal-theory one "
+                f"(width {width_z:.4g}); consider reporting the wider of the two."
+            )
     if fixed and res.p == 1 and res.I2 >= 50.0:
         alt = refit(res, "REML")
         out.append(
