@@ -214,3 +214,34 @@ def test_bundled_seed_review_counts_add_up() -> None:
     assert counts.databases.reports_excluded_total == 20
     assert (counts.studies_included, counts.reports_included) == (6, 6)
     assert counts.mapping  # the explanation of the mapping travels with the counts
+
+
+def test_given_other_methods_column_follows_the_template() -> None:
+    # The template's other-methods column goes from identified straight to reports sought.
+    counts = PrismaCounts.from_dict(
+        {
+            "identified": {"PubMed": 100},
+            "records_excluded": 80,
+            "reports_assessed": 20,
+            "reports_excluded": {"wrong design": 15},
+            "other_methods": {
+                "identified": {"Citation searching": 5},
+                "reports_excluded": {"wrong design": 3},
+                "reports_included": 2,
+            },
+            "studies_included": 6,
+        }
+    )
+    other = counts.other_methods
+    assert other is not None
+    assert (other.reports_sought, other.reports_assessed, other.records_excluded) == (5, 5, 0)
+    assert counts.reports_included == 7
+    with pytest.raises(InputError, match="cannot derive"):
+        PrismaCounts.from_dict(
+            {
+                "identified": 10,
+                "records_excluded": 10,
+                "reports_excluded": 0,
+                "other_methods": {"identified": {"Websites": 4}},
+            }
+        )

@@ -350,8 +350,13 @@ def _column_from_dict(data: Mapping[str, Any], prefix: str, file: str | Path | N
     )
     for name in ints:
         v.setdefault(name, 0)
-    # Fill what the identities determine, walking down the flow and then back up.
-    for _ in range(2):
+    # Fill what the identities determine, walking down the flow and then back up. The PRISMA
+    # template's other-methods column has no screening box: there, when neither records excluded
+    # nor reports sought is given, no record was excluded on title and abstract.
+    for attempt in range(3):
+        template_other = attempt == 2 and prefix.endswith("other_methods")
+        if template_other and "records_excluded" not in v and "reports_sought" not in v:
+            v["records_excluded"] = 0
         if "identified" in v and "records_screened" not in v:
             v["records_screened"] = (
                 sum(v["identified"].values())
