@@ -264,7 +264,9 @@ def normalise(record: Record, index: int) -> NormRecord:
         doi=record.doi.strip().lower(),
         pmid=record.pmid.strip().lstrip("0"),
         # "Re: <title>" is how letters about a paper are titled.
-        notice=frozenset(w for w in words[:6] if w in NOTICE_WORDS)
+        # A notice says so near the start ("Erratum: ...", "Re: ...") or at the very end
+        # ("... - Reply", "...: author's response").
+        notice=frozenset(w for w in words[:6] + words[-2:] if w in NOTICE_WORDS)
         | (frozenset({"reply"}) if words[:1] == ["re"] else frozenset()),
         parts=part_numbers(title),
         numbers=frozenset(w for w in words if w.isdigit()),
