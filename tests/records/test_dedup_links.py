@@ -213,3 +213,17 @@ def test_cli_warns_when_a_file_is_imported_twice(tmp_path: Path) -> None:
     assert second.exit_code == 0
     assert "pubmed.nbib (2 records) was already imported" in second.output
     assert len(RecordSet.load(tmp_path)) == 4
+
+
+def test_cli_explain_gives_the_reasons_for_a_pair(tmp_path: Path) -> None:
+    runner = CliRunner()
+    files = [str(FIXTURES / n) for n in ("embase.ris", "pubmed.nbib")]
+    runner.invoke(cli, ["import", *files, "--project", str(tmp_path)])
+    result = runner.invoke(
+        cli, ["dedup", str(tmp_path), "--explain", "embase-00001", "pubmed-00001"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith("embase-00001 ~ pubmed-00001: duplicate (")
+    assert "same DOI" in result.stdout and "same volume and first page" in result.stdout
+    missing = runner.invoke(cli, ["dedup", str(tmp_path), "--explain", "embase-00001", "x"])
+    assert missing.exit_code == 2 and "no record with ID 'x'" in missing.output

@@ -153,6 +153,13 @@ def _load(records_arg: Path) -> Any:
     help="A person's decision: two reports of one study, both kept (needs --project, --by).",
 )
 @click.option("--undo", default=None, metavar="LINK_ID", help="Undo a link (needs --by).")
+@click.option(
+    "--explain",
+    nargs=2,
+    default=None,
+    metavar="ID_A ID_B",
+    help="Show how two records compare, field by field, and what was decided.",
+)
 @click.option("--by", "by", default=None, help="Who makes the --merge/--same-study/--undo.")
 def dedup(
     records_arg: Path,
@@ -162,6 +169,7 @@ def dedup(
     merge: tuple[str, str] | None,
     same_study: tuple[str, str] | None,
     undo: str | None,
+    explain: tuple[str, str] | None,
     by: str | None,
 ) -> None:
     """Find duplicate records: link them, never delete them.
@@ -192,6 +200,17 @@ def dedup(
             raise InputError("project has no records; run `evsynth import` first", file=project)
     else:
         records = _load(records_arg)
+    if explain:
+        from evsynth.records.dedup.normalise import normalise
+        from evsynth.records.dedup.scoring import compare
+
+        known = records.by_id()
+        for rid in explain:
+            if rid not in known:
+                raise InputError(f"no record with ID {rid!r}", file=records_arg)
+        pair = compare(normalise(known[explain[0]], 0), normalise(known[explain[1]], 1))
+        click.echo(pair.explain())
+        return
     if merge or same_study or undo:
         if project is None or not by:
             raise InputError("--merge, --same-study and --undo need --project DIR and --by NAME")

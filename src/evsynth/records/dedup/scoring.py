@@ -204,6 +204,7 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
     if x.year is not None and y.year is not None:
         if same_year:
             support += 1
+            reasons.append("same year")
         elif abs(x.year - y.year) == 1:
             # E-pub year in one database, print year in another: only the citation or an
             # identifier can say which; without them it separates two reports.
@@ -240,11 +241,16 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
     citation = near_year and same_volume and same_page
     if citation:
         reasons.append("same volume and first page")
+    elif same_volume:
+        reasons.append("same volume")
+    elif same_page:
+        reasons.append("same first page")
 
     jsim = journal_agreement(x, y)
     if jsim is not None:
         if jsim >= 0.9:
             support += 1
+            reasons.append("same journal")
         elif jsim < 0.6 and not (x.is_conference and y.is_conference):
             # Proceedings are named a dozen ways ("AMCIS 2017 Proceedings", "Americas
             # Conference on Information Systems"); only journal names can contradict.
