@@ -100,8 +100,8 @@ def forest_plot(
         Limits on the analysis scale (log scale for ratio measures); intervals beyond them end
         in an arrow.
     refline : float, optional
-        Position of the line of no effect on the analysis scale; by default 0 for differences
-        and log ratios, none for proportions and correlations.
+        Position of the line of no effect on the analysis scale; by default 0 for differences,
+        log ratios, correlations and GEN (metafor's default), none for proportions.
     prediction : bool
         Draw the prediction interval of random-effects models.
     heterogeneity : bool
