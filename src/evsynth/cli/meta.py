@@ -145,13 +145,14 @@ def analyse(
     warnings: list[str] = []
     keep = np.isfinite(es.yi) & np.isfinite(es.vi)
     labels = es.labels()
-    if not keep.all():
+    # Mantel-Haenszel and Peto pool the 2x2 tables themselves, keeping every study.
+    if not keep.all() and method_code not in {"MH", "PETO"}:
         dropped = [labels[i] for i in np.flatnonzero(~keep)]
         warnings.append(
             f"{len(dropped)} stud{'y' if len(dropped) == 1 else 'ies'} without an estimable "
             f"effect size omitted: {', '.join(dropped)}."
         )
-    if not keep.any():
+    if not keep.any() and method_code not in {"MH", "PETO"}:
         from evsynth.errors import InputError
 
         raise InputError("no study has an estimable effect size", file=str(data))
