@@ -15,11 +15,8 @@ def reporting_scale(measure: str, values: Sequence[float | None]) -> tuple[float
     """
     from evsynth.stats.escalc import MEASURES, back_transform
 
+    # Peto's method pools log odds ratios; some results carry "PETO" as their measure.
+    measure = "OR" if measure.upper() == "PETO" else measure
     if measure not in MEASURES or measure == "PFT":  # PFT needs the n of each study
         return tuple(None if v is None else float(v) for v in values)
     return tuple(None if v is None else float(back_transform(measure, float(v))) for v in values)
-
-
-def null_value(measure: str) -> float:
-    """The value of no effect on the reporting scale."""
-    return 1.0 if measure.upper() in RATIO_MEASURES else 0.0
