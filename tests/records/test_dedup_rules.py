@@ -205,3 +205,20 @@ def test_first_page_typo_merges_but_a_reply_on_the_last_page_does_not() -> None:
         title=letter.title + " - Reply",
     )
     assert _decision(letter, reply) != "duplicate"
+
+
+def test_journal_name_variants() -> None:
+    from evsynth.records.dedup.normalise import normalise
+    from evsynth.records.dedup.scoring import journal_agreement
+
+    def agree(a: str, b: str) -> float | None:
+        return journal_agreement(
+            normalise(Record(id="a", journal=a), 0), normalise(Record(id="b", journal=b), 1)
+        )
+
+    assert agree("Stroke; a journal of cerebral circulation", "Stroke (00392499)") == 1.0
+    assert agree("CMAJ : Canadian Medical Association journal", "CMAJ") == 1.0
+    assert agree("Journal of Neurosurgery: Spine", "J Neurosurg Spine") == 0.95
+    # Sister journals and a journal inside another's name: neither the same nor contradicting.
+    assert agree("Journal of Neurosurgery: Spine", "Journal of Neurosurgery") == 0.75
+    assert agree("Pain", "Pain Medicine") == 0.75

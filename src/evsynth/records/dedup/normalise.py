@@ -103,13 +103,18 @@ def norm_title(title: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-def norm_journal(journal: str) -> str:
+def norm_journal(journal: str, *, cut: bool = True) -> str:
     """A journal name as lowercase words without ``the``, punctuation and ``&``/``and``.
 
-    Subtitles and notes after ``;``, ``:`` or ``(`` are dropped: ``Stroke; a journal of cerebral
-    circulation``, ``Stroke (00392499)`` and ``Stroke`` are one journal.
+    With ``cut``, subtitles and notes after ``;``, `` :`` or ``(`` are dropped: ``Stroke; a
+    journal of cerebral circulation``, ``Stroke (00392499)`` and ``Stroke`` are one journal.
+    Without it the whole name is kept.
     """
-    text = re.split(r"[;:(\[]|\.\s*conference", ascii_fold(journal))[0]
+    text = ascii_fold(journal)
+    if cut:
+        # MEDLINE writes subtitles after " : " ("J Orthop Sci : official journal of ..."); a colon
+        # without the space belongs to the name ("Journal of Neurosurgery: Spine").
+        text = re.split(r";|\s:|[(\[]|\.\s*conference", text)[0]
     text = _LANG.sub(" ", text).replace("&", " ")
     words = [w for w in _NON_ALNUM.sub(" ", text).split() if w not in {"the", "and", "of"}]
     return " ".join(words)
@@ -204,6 +209,7 @@ class NormRecord:
     author_tokens: tuple[frozenset[str], ...]
     year: int | None
     journal: str
+    journal_whole: str
     venue_tokens: frozenset[str]
     volume: str
     issue: str
@@ -256,6 +262,7 @@ def normalise(record: Record, index: int) -> NormRecord:
         author_tokens=tuple(name_tokens(a) for a in record.authors if a.strip()),
         year=record.year,
         journal=journal,
+        journal_whole=norm_journal(record.journal, cut=False),
         venue_tokens=frozenset(_NON_ALNUM.sub(" ", ascii_fold(record.journal)).split()),
         volume=volume_number(record.volume),
         issue=_NON_ALNUM.sub("", record.issue.lower()),

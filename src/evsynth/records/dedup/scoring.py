@@ -100,29 +100,37 @@ def author_agreement(x: NormRecord, y: NormRecord) -> float | None:
     return share if first else share * 0.5
 
 
-def journal_agreement(x: NormRecord, y: NormRecord) -> float | None:
-    """Similarity of the journal names (abbreviations and acronyms count as the same)."""
-    if not x.journal or not y.journal:
-        return None
-    if x.journal == y.journal:
+def _names_agree(a: str, b: str) -> float:
+    if a == b:
         return 1.0
-    a, b = sorted((x.journal, y.journal), key=len)
+    a, b = sorted((a, b), key=len)
     if (
         journal_abbreviates(a, b)
         or journal_acronym(a, b)
         or a.replace(" ", "") == b.replace(" ", "")
     ):
         return 0.95
-    small, large = sorted((x.venue_tokens, y.venue_tokens), key=len)
-    if x.is_abstract and y.is_abstract and len(small) >= 4 and small <= large:
-        # One meeting written with and without its journal: "J Thromb Haemost. Conference:
-        # 23rd Congress of the ISTH ..." and "23rd Congress of the ISTH ...".
-        return 0.9
     if set(a.split()) <= set(b.split()):
         # "Pain" in "Pain Medicine", "Haematologica" in "Haematologica the Hematology Journal":
         # a subtitle or another journal; neither confirms nor contradicts.
         return 0.75
     return max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b)) / 100.0
+
+
+def journal_agreement(x: NormRecord, y: NormRecord) -> float | None:
+    """Similarity of the journal names (abbreviations and acronyms count as the same).
+
+    Names are compared with and without their subtitle (``Stroke; a journal of cerebral
+    circulation`` is ``Stroke``); the better agreement counts.
+    """
+    if not x.journal or not y.journal:
+        return None
+    small, large = sorted((x.venue_tokens, y.venue_tokens), key=len)
+    if x.is_abstract and y.is_abstract and len(small) >= 4 and small <= large:
+        # One meeting written with and without its journal: "J Thromb Haemost. Conference:
+        # 23rd Congress of the ISTH ..." and "23rd Congress of the ISTH ...".
+        return 0.9
+    return max(_names_agree(x.journal, y.journal), _names_agree(x.journal_whole, y.journal_whole))
 
 
 def same_volume_raw(x: NormRecord, y: NormRecord) -> bool:
