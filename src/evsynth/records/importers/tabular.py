@@ -59,7 +59,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "start_page": ("page start", "first page", "start page", "bp"),
     "end_page": ("page end", "last page", "end page", "ep"),
     "doi": ("doi", "di"),
-    "pmid": ("pmid", "pubmed id", "pubmed_id", "medline pmid", "pm"),
+    "pmid": ("pmid", "pubmed id", "pubmed_id", "pubmedid", "medline pmid", "pm"),
     "abstract": ("abstract", "ab"),
     "keywords": ("keywords", "author keywords", "de"),
     "type": ("type", "entrytype", "document type", "publication type", "pt", "dt"),
