@@ -101,7 +101,9 @@ def gather(project: ReviewProject, spec: AnalysisSpec) -> AnalysisData:
                 assert r.yi is not None and r.sei is not None
                 y, v = r.yi, r.sei**2
             else:
-                y = r.change  # type: ignore[assignment]
+                change = r.change
+                assert change is not None  # rows without a change were filtered out above
+                y = change
                 if r.change_se is not None:
                     v = r.change_se**2
                 elif r.change_sd is not None and n:
@@ -144,14 +146,15 @@ def gather(project: ReviewProject, spec: AnalysisSpec) -> AnalysisData:
             cols["a"].append(r1.responders)
             cols["c"].append(r2.responders)
         else:
-            if None in (r1.mean, r1.sd, r2.mean, r2.sd):
+            m1, s1, m2, s2 = r1.mean, r1.sd, r2.mean, r2.sd
+            if m1 is None or s1 is None or m2 is None or s2 is None:
                 raise InputError(
                     f"{where}: study '{sid}' lacks a mean or SD", file=OUTCOMES_FILE, column="mean"
                 )
-            cols["m1"].append(r1.mean)  # type: ignore[arg-type]
-            cols["s1"].append(r1.sd)  # type: ignore[arg-type]
-            cols["m2"].append(r2.mean)  # type: ignore[arg-type]
-            cols["s2"].append(r2.sd)  # type: ignore[arg-type]
+            cols["m1"].append(m1)
+            cols["s1"].append(s1)
+            cols["m2"].append(m2)
+            cols["s2"].append(s2)
         cols["n1"].append(n1)
         cols["n2"].append(n2)
         labels.append(study.label)
