@@ -227,3 +227,13 @@ def test_cli_explain_gives_the_reasons_for_a_pair(tmp_path: Path) -> None:
     assert "same DOI" in result.stdout and "same volume and first page" in result.stdout
     missing = runner.invoke(cli, ["dedup", str(tmp_path), "--explain", "embase-00001", "x"])
     assert missing.exit_code == 2 and "no record with ID 'x'" in missing.output
+
+
+def test_records_to_screen_keeps_the_first_of_each_group(tmp_path: Path) -> None:
+    from evsynth.records.dedup.links import records_to_screen
+
+    records = _project(tmp_path)
+    stored = store_result(records, find_duplicates(records.records))
+    kept = [r.id for r in records_to_screen(stored)]
+    # 7 records, groups {embase-1, pubmed-1, scopus-1} and {embase-3, pubmed-2}: 3 removed.
+    assert kept == ["embase-00001", "embase-00002", "embase-00003", "scopus-00002"]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from evsynth.errors import InputError
 from evsynth.records.dedup import DedupResult
 from evsynth.records.dedup.cluster import components
-from evsynth.records.model import LINK_KINDS, Link, RecordSet, now_iso
+from evsynth.records.model import LINK_KINDS, Link, Record, RecordSet, now_iso
 
 
 def _next_id(links: Iterable[Link]) -> int:
@@ -132,3 +132,14 @@ def duplicate_groups(records: RecordSet, kind: str = "duplicate") -> list[list[s
     ]
     groups, _ = components(len(ids), edges)
     return [[ids[i] for i in g] for g in groups]
+
+
+def records_to_screen(records: RecordSet) -> list[Record]:
+    """The records left after removing duplicates: one per duplicate group, in import order.
+
+    The record kept for a group is its first in import order (the others stay in the project,
+    linked, and count as PRISMA's "duplicate records removed"). Reports of one study are all
+    kept: each is screened.
+    """
+    drop = {rid for group in duplicate_groups(records) for rid in group[1:]}
+    return [r for r in records.records if r.id not in drop]
