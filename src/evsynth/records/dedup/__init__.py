@@ -11,6 +11,7 @@ decisions as reversible links in a project.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -103,8 +104,7 @@ def find_duplicates(
     """
     ids = [r.id for r in records]
     if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+        dup = next(rid for rid, count in Counter(ids).items() if count > 1)
         raise InputError(f"record ID {dup!r} occurs more than once", column="id")
     norm = [normalise(r, i) for i, r in enumerate(records)]
     pairs = sorted(candidate_pairs(norm))
