@@ -150,3 +150,26 @@ def test_build_project_api(tmp_path: Path) -> None:
     assert result.report == tmp_path / "out" / "report.html"
     assert "results.json" in result.files and "report.pdf" not in result.files
     assert result.report.is_file()
+
+
+def test_analysis_without_usable_data_names_the_row(tmp_path: Path) -> None:
+    # Remove the placebo responders of Gerdesmeyer at 3 months: the risk ratio cannot be formed.
+    project = tmp_path / "p"
+    shutil.copytree(TWO_ARM, project)
+    outcomes = project / "outcomes.csv"
+    lines = outcomes.read_text().splitlines()
+    index = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("gerdesmeyer2013,placebo,responders") and ",3," in line
+    )
+    header = lines[0].split(",")
+    cells = lines[index].split(",")
+    cells[header.index("responders")] = ""
+    cells[header.index("proportion")] = "0.17"
+    lines[index] = ",".join(cells)
+    outcomes.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["review", "check", str(project)])
+    assert result.exit_code == 2
+    assert f"outcomes.csv, row {index + 1}, column 'responders'" in result.output
+    assert "lacks responder counts" in result.output

@@ -64,6 +64,15 @@ def _rows(project: ReviewProject, spec: AnalysisSpec) -> list[OutcomeValue]:
     return rows
 
 
+def _at(project: ReviewProject, row: OutcomeValue, message: str, column: str) -> InputError:
+    """An input error located at ``row``'s line of outcomes.csv."""
+    index = next((i for i, v in enumerate(project.outcomes) if v is row), None)
+    if index is None:
+        return InputError(message, file=OUTCOMES_FILE, column=column)
+    file, line = project.where("outcomes", index)
+    return InputError(message, file=file, row=line, column=column)
+
+
 def gather(project: ReviewProject, spec: AnalysisSpec) -> AnalysisData:
     """Collect the per-study effect sizes of ``spec`` from the project's outcome rows."""
     from evsynth.stats.escalc import escalc
@@ -89,10 +98,11 @@ def gather(project: ReviewProject, spec: AnalysisSpec) -> AnalysisData:
             if not mine:
                 continue
             if len(mine) > 1:
-                raise InputError(
+                raise _at(
+                    project,
+                    mine[1],
                     f"{where}: study '{sid}' has {len(mine)} rows; expected one",
-                    file=OUTCOMES_FILE,
-                    column="study_id",
+                    "study_id",
                 )
             r = mine[0]
             study = project.study(sid)
@@ -109,11 +119,12 @@ def gather(project: ReviewProject, spec: AnalysisSpec) -> AnalysisData:
                 elif r.change_sd is not None and n:
                     v = r.change_sd**2 / n
                 else:
-                    raise InputError(
+                    raise _at(
+                        project,
+                        r,
                         f"{where}: study '{sid}' gives a change without change_se or "
                         "change_sd with n",
-                        file=OUTCOMES_FILE,
-                        column="change_se",
+                        "change_se",
                     )
             labels.append(study.label)
             yi.append(float(y))
@@ -135,22 +146,23 @@ def gather(project: ReviewProject, spec: AnalysisSpec) -> AnalysisData:
         n1 = r1.n if r1.n is not None else _arm_n(study, arm1)
         n2 = r2.n if r2.n is not None else _arm_n(study, arm2)
         if n1 is None or n2 is None:
-            raise InputError(f"{where}: study '{sid}' lacks n", file=OUTCOMES_FILE, column="n")
+            raise _at(project, r1 if n1 is None else r2, f"{where}: study '{sid}' lacks n", "n")
         if spec.data == "responders":
             if r1.responders is None or r2.responders is None:
-                raise InputError(
+                raise _at(
+                    project,
+                    r1 if r1.responders is None else r2,
                     f"{where}: study '{sid}' lacks responder counts",
-                    file=OUTCOMES_FILE,
-                    column="responders",
+                    "responders",
                 )
             cols["a"].append(r1.responders)
             cols["c"].append(r2.responders)
         else:
             m1, s1, m2, s2 = r1.mean, r1.sd, r2.mean, r2.sd
             if m1 is None or s1 is None or m2 is None or s2 is None:
-                raise InputError(
-                    f"{where}: study '{sid}' lacks a mean or SD", file=OUTCOMES_FILE, column="mean"
-                )
+                bad = r1 if m1 is None or s1 is None else r2
+                column = "mean" if bad.mean is None else "sd"
+                raise _at(project, bad, f"{where}: study '{sid}' lacks a mean or SD", column)
             cols["m1"].append(m1)
             cols["s1"].append(s1)
             cols["m2"].append(m2)
