@@ -288,3 +288,16 @@ def test_cochrane_central_plain_text(tmp_path: Path) -> None:
     path.write_text(text.replace(" of 2", " of 3"), encoding="utf-8")
     problems = import_file(path).problems
     assert any("announces 3 records but holds 2" in p.message for p in problems)
+
+
+def test_a_utf8_file_with_one_windows_1252_line_keeps_its_other_accents(tmp_path: Path) -> None:
+    good = "TY  - JOUR\nAU  - Müller, Jérôme\nTI  - Épidurale\n".encode()
+    bad = "AU  - Schönfeld, M.\n".encode("cp1252")
+    path = tmp_path / "mixed.ris"
+    path.write_bytes(good + bad + b"ER  - \n")
+    result = import_file(path)
+    assert result.records[0].authors == ("Müller, Jérôme", "Schönfeld, M.")
+    assert result.records[0].title == "Épidurale"
+    assert [(p.line, p.message.split(" (")[0]) for p in result.problems] == [
+        (4, "1 line(s) not valid UTF-8")
+    ]

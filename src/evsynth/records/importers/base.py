@@ -127,24 +127,41 @@ def decode(data: bytes, file: str, problems: list[ImportProblem]) -> str:
             raise InputError("this is a binary file, not a text export", file=file)
         try:
             text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            for encoding in _FALLBACKS:
-                try:
-                    text = data.decode(encoding)
-                except UnicodeDecodeError:
-                    continue
-                problems.append(
-                    ImportProblem(
-                        file,
-                        line,
-                        f"not valid UTF-8 (first bad byte here); decoded as {encoding}, "
-                        "check accented names",
-                    )
-                )
-                break
+        except UnicodeDecodeError:
+            text = _decode_by_line(data, file, problems)
     text = text.lstrip("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode_by_line(data: bytes, file: str, problems: list[ImportProblem]) -> str:
+    """UTF-8 line by line, Windows-1252 for the lines that are not UTF-8.
+
+    Line by line, because a file that is UTF-8 except for a few pasted lines keeps its accents
+    right everywhere else, and a file that is wholly Windows-1252 is decoded as such.
+    """
+    out: list[str] = []
+    bad: list[int] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            out.append(raw.decode("utf-8"))
+            continue
+        except UnicodeDecodeError:
+            bad.append(number)
+        for encoding in _FALLBACKS:
+            try:
+                out.append(raw.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+    problems.append(
+        ImportProblem(
+            file,
+            bad[0],
+            f"{len(bad)} line(s) not valid UTF-8 (the first here); decoded as Windows-1252, "
+            "check accented names",
+        )
+    )
+    return "\n".join(out)
 
 
 _SPACE = re.compile(r"\s+")
