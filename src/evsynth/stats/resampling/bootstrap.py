@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats.resampling.chunks import map_chunks
 from evsynth.stats.resampling.kernels import fit_batch
@@ -38,7 +38,7 @@ KINDS = ("nonparametric", "parametric")
 CHUNK_MODELS = 20_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BootstrapInterval:
     """One interval: ``method`` is ``normal``, ``percentile`` or ``bca``."""
 
@@ -48,7 +48,7 @@ class BootstrapInterval:
     ci_upper: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BootstrapResult:
     """Bootstrap replicates of the pooled estimate and tau^2, and their intervals."""
 
@@ -134,7 +134,7 @@ class BootstrapResult:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BootstrapTask:
     """One chunk of replicates with its own random stream."""
 
@@ -305,7 +305,7 @@ def norm_inter(t: FloatArray, alpha: FloatArray) -> FloatArray:
         elif k >= R:
             out[i] = ts[R - 1]
         else:
-            z = stats.norm.ppf([a[i], k / (R + 1), (k + 1) / (R + 1)])
+            z = _dist.norm_ppf(np.array([a[i], k / (R + 1), (k + 1) / (R + 1)]))
             out[i] = ts[k - 1] + (z[0] - z[1]) / (z[2] - z[1]) * (ts[k] - ts[k - 1])
     return out
 
@@ -321,7 +321,7 @@ def normal_interval(t: FloatArray, t0: float, level: float) -> tuple[float, floa
     """boot's normal interval: ``t0 - bias -/+ z sd(t)`` with ``bias = mean(t) - t0``."""
     tf = t[np.isfinite(t)]
     bias = float(np.mean(tf)) - t0
-    merr = math.sqrt(float(np.var(tf, ddof=1))) * float(stats.norm.ppf((1 + level / 100.0) / 2))
+    merr = math.sqrt(float(np.var(tf, ddof=1))) * float(_dist.norm_ppf((1 + level / 100.0) / 2))
     return t0 - bias - merr, t0 - bias + merr
 
 
@@ -332,13 +332,13 @@ def bca_interval(t: FloatArray, t0: float, L: FloatArray, level: float) -> tuple
     L^2)^1.5)``; NaN when either is not finite (boot stops there).
     """
     tf = t[np.isfinite(t)]
-    w = float(stats.norm.ppf(np.sum(tf < t0) / tf.size))
+    w = float(_dist.norm_ppf(np.sum(tf < t0) / tf.size))
     denom = 6.0 * float(np.sum(L**2)) ** 1.5
     a = float(np.sum(L**3)) / denom if denom > 0 else math.nan
     if not (math.isfinite(w) and math.isfinite(a)):
         return math.nan, math.nan
     conf = level / 100.0
-    za = stats.norm.ppf(np.array([(1 - conf) / 2, (1 + conf) / 2]))
-    adj = stats.norm.cdf(w + (w + za) / (1 - a * (w + za)))
+    za = _dist.norm_ppf(np.array([(1 - conf) / 2, (1 + conf) / 2]))
+    adj = _dist.norm_sf(-(w + (w + za) / (1 - a * (w + za))))  # the normal CDF
     q = norm_inter(tf, adj)
     return float(q[0]), float(q[1])

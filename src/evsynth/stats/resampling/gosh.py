@@ -44,7 +44,7 @@ CHUNK_ELEMENTS = 1_000_000
 STAT_COLUMNS = ("estimate", "Q", "I2", "H2", "tau2")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GoshResult:
     """One row per subset: the fit and which studies it holds.
 
@@ -117,7 +117,7 @@ class GoshResult:
         return gosh_plot(self, **kw)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GoshTask:
     """One chunk: subsets ``start`` to ``stop`` (exact) or a block of random subsets."""
 
@@ -131,7 +131,7 @@ class GoshTask:
     chunk: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GoshChunk:
     """The fits of one chunk (subsets as packed bits to keep transfers small)."""
 

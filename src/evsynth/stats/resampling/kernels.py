@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats._roots import EPS as MACHINE_EPS
 from evsynth.stats._roots import R_TOL
@@ -41,7 +41,7 @@ from evsynth.stats.tau2 import FIXED_METHODS, MAXITER, METHODS, THRESHOLD, estim
 EPS = 2.220446049250313e-16
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BatchFit:
     """B fitted models (one per row of a batch).
 
@@ -101,9 +101,9 @@ class BatchFit:
     def critical_value(self, level: float) -> FloatArray:
         """Per row: the two-sided critical value (t with ``df`` under Knapp-Hartung, else z)."""
         alpha = 1.0 - level / 100.0
-        z = float(stats.norm.isf(alpha / 2.0))
+        z = float(_dist.norm_isf(alpha / 2.0))
         with np.errstate(invalid="ignore"):
-            t = stats.t.isf(alpha / 2.0, np.where(self.df > 0, self.df, 1.0))
+            t = _dist.t_isf(alpha / 2.0, np.where(self.df > 0, self.df, 1.0))
         out: FloatArray = np.where(self.knha, np.where(self.df > 0, t, np.nan), z)
         return out
 
@@ -112,9 +112,9 @@ class BatchFit:
         a = np.abs(self.coef_statistic)
         df = np.where(self.df > 0, self.df, 1.0)[:, None]
         with np.errstate(invalid="ignore"):
-            t = 2.0 * stats.t.sf(a, df)
+            t = 2.0 * _dist.t_sf(a, df)
         out: FloatArray = np.where(
-            self.knha[:, None], np.where(self.df[:, None] > 0, t, np.nan), 2.0 * stats.norm.sf(a)
+            self.knha[:, None], np.where(self.df[:, None] > 0, t, np.nan), 2.0 * _dist.norm_sf(a)
         )
         return out
 

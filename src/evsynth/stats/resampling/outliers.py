@@ -34,7 +34,7 @@ from evsynth.stats.resampling.gosh import GoshResult
 ALGORITHMS = ("kmeans", "dbscan", "gmm")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClusterFinding:
     """One clustering of the GOSH points and the studies that drive its clusters.
 
@@ -63,7 +63,7 @@ class ClusterFinding:
     drivers: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GoshOutliers:
     """Cluster analyses of a GOSH result."""
 

@@ -53,7 +53,7 @@ CHUNK_MODELS = 50_000
 MAX_EXACT = 50_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PermutationResult:
     """A permutation test of a fitted model.
 
@@ -183,7 +183,7 @@ class PermutationResult:
         return permutation_plot(self, **kw)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PermutationTask:
     """One chunk of permutations."""
 
@@ -200,7 +200,7 @@ class PermutationTask:
     rows: np.ndarray | None  # (n, k) row orders of X, for kind "rows"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PermutationChunk:
     """Statistics of one chunk of permutations (NaN where a fit failed)."""
 

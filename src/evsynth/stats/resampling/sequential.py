@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from evsynth.errors import InputError
+from evsynth.stats import _dist
 from evsynth.stats.influence import SequentialFits
 from evsynth.stats.resampling.kernels import BatchFit, fit_batch
 from evsynth.stats.results import RMAResult
@@ -45,7 +45,7 @@ def sequential_fits(
     sd_pred = np.sqrt(se**2 + fit.tau2)
     df = fit.k - 1
     with np.errstate(invalid="ignore"):
-        q_p = np.where(df > 0, stats.chi2.sf(fit.Q, np.maximum(df, 1)), 1.0)
+        q_p = np.where(df > 0, _dist.chi2_sf(fit.Q, np.maximum(df, 1)), 1.0)
     return SequentialFits(
         kind=kind,
         slab=tuple(labels),
