@@ -237,3 +237,21 @@ def test_records_to_screen_keeps_the_first_of_each_group(tmp_path: Path) -> None
     kept = [r.id for r in records_to_screen(stored)]
     # 7 records, groups {embase-1, pubmed-1, scopus-1} and {embase-3, pubmed-2}: 3 removed.
     assert kept == ["embase-00001", "embase-00002", "embase-00003", "scopus-00002"]
+
+
+def test_duplicate_record_ids_and_bad_jsonl_are_input_errors(tmp_path: Path) -> None:
+    from evsynth.records.model import Record
+
+    with pytest.raises(InputError, match="record ID 'a' occurs more than once"):
+        find_duplicates([Record(id="a"), Record(id="a")])
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "records.jsonl").write_text(
+        '{"id": "r1", "title": "T", "colour": "blue"}\n{"id": "r2", "year": "twenty"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        RecordSet.load(tmp_path)
+    assert (info.value.row, info.value.column) == (2, "year")
+    (folder / "records.jsonl").write_text('{"id": "r1", "colour": "blue"}\n', encoding="utf-8")
+    assert RecordSet.load(tmp_path).records[0].extra == {"colour": "blue"}
