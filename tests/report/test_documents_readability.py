@@ -91,6 +91,9 @@ def test_plain_summary_gives_frequencies_people_understand(summary_html: str) ->
     # Gerdesmeyer 2013 at 3 months: 26/45 = 58 % with lysis, 7/42 = 17 % with placebo.
     assert "about 58 of 100 people who had the treatment" in text
     assert "compared with 17 of 100 who had the fake treatment" in text
+    # Gerdesmeyer 2013 is placebo-controlled and double-blind; responders improved >= 50 %.
+    assert "In that study, people did not know which one they got." in text
+    assert "whose pain and daily tasks got at least 50 % better" in text
     # Complications per 100 (Manchikanti 2012, as seed 001 cites): 11.6 % intravascular entry.
     assert "In about 12 of 100 procedures, the needle went into a blood vessel." in text
     assert "We are not very sure." in text

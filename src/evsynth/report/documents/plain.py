@@ -15,6 +15,7 @@ References
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from evsynth.report.documents._env import environment
@@ -46,30 +47,45 @@ def _pooled_change(run: ReviewRun, domain: str) -> AnalysisRun | None:
     return max(found, key=lambda a: a.timepoint_months) if found else None
 
 
+def _responder_words(run: ReviewRun, outcome: str) -> str:
+    """'got at least 50 % better' from the responder outcome's definition, if it has a percent."""
+    name = next((str(o.get("name", "")) for o in run.outcomes if o.get("id") == outcome), "")
+    found = re.search(r"(\d+)\s*%", name)
+    if found:
+        return f"whose pain and daily tasks got at least {found.group(1)} % better"
+    return "who got much better, as the study defined it"
+
+
 def _trial_sentences(run: ReviewRun) -> list[str]:
     lines: list[str] = []
-    designs = {s.study_id: s.design for s in run.studies}
-    rows = [r for r in run.responders if designs.get(r.study_id) == "rct"]
-    trials = sorted({r.study_id for r in rows})
+    studies = {s.study_id: s for s in run.studies}
+    rows = [
+        r for r in run.responders if r.study_id in studies and studies[r.study_id].design == "rct"
+    ]
     if not rows:
         return lines
     first = rows[0]
+    trials = sorted({r.study_id for r in rows})
+    sham = any(w in first.arm_b.lower() for w in ("placebo", "sham"))
+    other = "a fake treatment" if sham else "another treatment"
+    blinded = "blind" in studies[first.study_id].design_detail.lower()
     lines.append(
         f"{_count(len(trials)).capitalize()} "
-        f"{'study' if len(trials) == 1 else 'studies'} compared the treatment with a fake "
-        f"treatment. In that study, people did not know which one they got. We counted the "
-        f"people whose pain and daily tasks got at least 50 % better."
+        f"{'study' if len(trials) == 1 else 'studies'} compared the treatment with {other}."
+        + (" In that study, people did not know which one they got." if blinded else "")
+        + f" We counted the people {_responder_words(run, first.outcome)}."
     )
     for r in rows:
-        if r.study_id != first.study_id:
+        if r.study_id != first.study_id or r.outcome != first.outcome:
             continue
         lines.append(
             f"After {_months(r.timepoint_months)}: about {r.per100_a} of 100 people who had "
             f"the treatment got this much better, compared with {r.per100_b} of 100 who had "
-            f"the fake treatment."
+            f"the {'fake' if sham else 'other'} treatment."
         )
-    last = [r for r in rows if r.study_id == first.study_id][-1]
-    if last.n_a < 0.8 * max(r.n_a for r in rows if r.study_id == first.study_id):
+    same = [r for r in rows if r.study_id == first.study_id and r.outcome == first.outcome]
+    last = same[-1]
+    if last.n_a < 0.8 * max(r.n_a for r in same):
         lines.append(
             f"By {_months(last.timepoint_months)}, fewer people were still in the study "
             f"({last.n_a + last.n_b} people), so the later numbers are less sure."
