@@ -117,7 +117,7 @@ def test_next_record_skips_own_and_complete_records(screening: dict[str, Any]) -
     _decide(c["rob"], review, "pubmed-00001", "include")
     _decide(c["rita"], review, "pubmed-00002", "include")
     _decide(c["lena"], review, "pubmed-00002", "include")  # pubmed-00002 now has its two
-    response = _decide(c["rob"], review, "pubmed-00003", "exclude")
+    response = _decide(c["rob"], review, "pubmed-00003", "exclude", next="1")
     assert response.json()["next"] == "pubmed-00004"  # not 1 (own), not 2 (complete)
     page = c["rita"].get(reverse("screen", args=[review.pk, "title_abstract"]))
     assert 'data-record="pubmed-00001"' in page.content.decode()

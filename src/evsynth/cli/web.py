@@ -15,6 +15,8 @@ class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 resets connections when a team's browsers connect at once.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

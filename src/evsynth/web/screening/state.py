@@ -13,6 +13,7 @@ with one decision so far is visible to nobody but its reviewer.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import yaml
@@ -23,16 +24,27 @@ from evsynth.records.screening import Resolution as LogResolution
 from evsynth.records.screening import Retrieval, ScreeningDecision, ScreeningLog
 from evsynth.web.lib.audit import record_event
 from evsynth.web.reviews.models import Review
-from evsynth.web.screening.models import Decision, FullText, Record, Resolution
+from evsynth.web.screening.models import Decision, FullText, LinkRow, Record, Resolution
 
 
 def screening_settings(review: Review) -> dict[str, Any]:
+    """The protocol's ``screening:`` section (exclusion reasons, reviewers per record)."""
+    return dict(_screening_section(review.protocol_yaml or ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _screening_section(protocol_yaml: str) -> dict[str, Any]:
+    # Parsed once per protocol text: every screening decision needs it, and YAML parsing of a
+    # full protocol costs more than the rest of the request.
     try:
-        data = yaml.safe_load(review.protocol_yaml or "") or {}
+        data = yaml.load(protocol_yaml, Loader=_SAFE_LOADER) or {}
     except yaml.YAMLError:
         return {}
     section = data.get("screening") if isinstance(data, dict) else None
     return section if isinstance(section, dict) else {}
+
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def screening_log(review: Review, record: Record | None = None) -> ScreeningLog:
@@ -90,34 +102,66 @@ def visible(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> tuple
 def duplicate_record_ids(review: Review) -> set[str]:
     """Records that are duplicates of another: all but the first (import order) of each group."""
     from evsynth.records.dedup.links import duplicate_groups
-    from evsynth.web.lib.records_bridge import record_set
+    from evsynth.records.model import Record as LayerRecord
+    from evsynth.records.model import RecordSet
+    from evsynth.web.lib.records_bridge import link_from_row
 
-    return {rid for group in duplicate_groups(record_set(review)) for rid in group[1:]}
+    rows = [row.row for row in LinkRow.objects.filter(review=review).order_by("position")]
+    if not rows:
+        return set()
+    # Only IDs and import order matter for the groups: skip parsing every record's fields.
+    ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
+    records = RecordSet(
+        tuple(LayerRecord(id=rid) for (rid,) in ids), (), tuple(link_from_row(r) for r in rows)
+    )
+    return {rid for group in duplicate_groups(records) for rid in group[1:]}
+
+
+def screenable_ids(review: Review, stage: str, log: ScreeningLog | None = None) -> list[str]:
+    """Record IDs that go through a stage, in import order: unique records; at full text, the
+    records included at title and abstract."""
+    dups = duplicate_record_ids(review)
+    ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
+    unique = [rid for (rid,) in ids if rid not in dups]
+    if stage == "title_abstract":
+        return unique
+    log = log or screening_log(review)
+    passed = set(log.eligible_for_full_text(unique))
+    return [rid for rid in unique if rid in passed]
 
 
 def screenable(review: Review, stage: str, log: ScreeningLog | None = None) -> list[Record]:
-    """Records that go through a stage: unique records; at full text, those included at stage 1."""
-    dups = duplicate_record_ids(review)
-    records = [r for r in Record.objects.filter(review=review) if r.record_id not in dups]
-    if stage == "title_abstract":
-        return records
-    log = log or screening_log(review)
-    passed = set(log.eligible_for_full_text())
-    return [r for r in records if r.record_id in passed]
+    """The records of :func:`screenable_ids`."""
+    wanted = set(screenable_ids(review, stage, log))
+    return [r for r in Record.objects.filter(review=review) if r.record_id in wanted]
 
 
-def next_record(review: Review, stage: str, viewer: str) -> Record | None:
-    """The next record this reviewer has not decided and that still needs decisions."""
+def open_for(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> bool:
+    """Whether the viewer still has to decide this record (not decided, not yet complete)."""
+    standing = log.current(record_id, stage)
+    return (
+        viewer not in standing
+        and len(standing) < log.required_reviewers
+        and log.resolution(record_id, stage) is None
+    )
+
+
+def next_record(
+    review: Review, stage: str, viewer: str, skipped: set[str] | None = None
+) -> Record | None:
+    """The next record this reviewer has not decided and that still needs decisions.
+
+    Records in ``skipped`` (the reviewer pressed "next") come last.
+    """
     log = screening_log(review)
-    for record in screenable(review, stage, log):
-        standing = log.current(record.record_id, stage)
-        if (
-            viewer not in standing
-            and len(standing) < log.required_reviewers
-            and log.resolution(record.record_id, stage) is None
-        ):
-            return record
-    return None
+    candidates = [
+        rid for rid in screenable_ids(review, stage, log) if open_for(log, rid, stage, viewer)
+    ]
+    if not candidates:
+        return None
+    skipped = skipped or set()
+    chosen = next((rid for rid in candidates if rid not in skipped), candidates[0])
+    return Record.objects.get(review=review, record_id=chosen)
 
 
 def decide(

@@ -168,7 +168,7 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
     if wanted:
         record = get_object_or_404(Record, review=review, record_id=wanted)
     else:
-        record = _next_unskipped(review, stage, viewer, skip.split(",") if skip else [])
+        record = state.next_record(review, stage, viewer, set(skip.split(",")) if skip else None)
     terms = protocol_terms(review.protocol_yaml)
     extra = [t for t in request.GET.get("terms", "").split(",") if t.strip()]
     context: dict[str, Any] = {
@@ -189,23 +189,6 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
         context["skipped"] = skip
         context["skip"] = ",".join([*(s for s in skip.split(",") if s), record.record_id])
     return page(request, access, "screening/screen.html", context)
-
-
-def _next_unskipped(review: Any, stage: str, viewer: str, skipped: list[str]) -> Record | None:
-    log = state.screening_log(review)
-    fallback = None
-    for record in state.screenable(review, stage, log):
-        standing = log.current(record.record_id, stage)
-        if (
-            viewer in standing
-            or len(standing) >= log.required_reviewers
-            or log.resolution(record.record_id, stage) is not None
-        ):
-            continue
-        if record.record_id not in skipped:
-            return record
-        fallback = fallback or record
-    return fallback
 
 
 def _decide_from_post(request: HttpRequest, access: Access, stage: str) -> tuple[Record, Any]:
@@ -243,7 +226,11 @@ def decide(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
 
 @review_view("write")
 def decide_json(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
-    """JSON endpoint for a decision: ``{"ok": true, "next": record_id|null}``."""
+    """JSON endpoint for a decision: ``{"ok": true, "record_id": ..., "decision": ...}``.
+
+    With ``next=1`` the answer also names the next record for this reviewer (``"next"``, null
+    when none is left); that look-up reads the whole stage, so it is only done when asked for.
+    """
     stage = _stage(stage)
     if request.method != "POST":
         return JsonResponse({"error": "POST a decision"}, status=405)
@@ -251,15 +238,11 @@ def decide_json(request: HttpRequest, access: Access, stage: str) -> HttpRespons
         record, made = _decide_from_post(request, access, stage)
     except InputError as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=400)
-    upcoming = state.next_record(access.review, stage, user_of(request).get_username())
-    return JsonResponse(
-        {
-            "ok": True,
-            "record_id": record.record_id,
-            "decision": made.decision,
-            "next": upcoming.record_id if upcoming else None,
-        }
-    )
+    answer: dict[str, Any] = {"ok": True, "record_id": record.record_id, "decision": made.decision}
+    if request.POST.get("next") == "1" or request.GET.get("next") == "1":
+        upcoming = state.next_record(access.review, stage, user_of(request).get_username())
+        answer["next"] = upcoming.record_id if upcoming else None
+    return JsonResponse(answer)
 
 
 @review_view("read")
