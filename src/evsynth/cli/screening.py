@@ -75,8 +75,8 @@ def simulate(
     from evsynth.records.screening.simulate import read_labelled
     from evsynth.records.screening.simulate import simulate as run
 
-    ids, texts, labels = read_labelled(records)
     settings = PrioritySettings(classifier=classifier, batch_size=batch_size)
+    ids, texts, labels = read_labelled(records, settings)
     with Progress(transient=True, console=_stderr()) as progress:
         task = progress.add_task("Simulating", total=len(ids))
         result = run(

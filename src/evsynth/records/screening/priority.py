@@ -47,6 +47,10 @@ class PrioritySettings:
         ``svm`` (linear support vector machine, the default), ``logistic`` (logistic
         regression) or ``nb`` (multinomial naive Bayes); all from scikit-learn, the first two
         with class weights inversely proportional to class frequency.
+    title_weight
+        How many times the title is counted beside the abstract. The title is the densest
+        statement of what a record is about (and all that some records have); counting it
+        twice improved WSS@95 on both open benchmark reviews.
     ngram_max
         Longest word n-gram used as a feature (1: words only, 2: words and word pairs).
     min_df
@@ -64,9 +68,10 @@ class PrioritySettings:
     """
 
     classifier: str = "svm"
+    title_weight: int = 2
     ngram_max: int = 2
     min_df: int = 2
-    C: float = 1.0
+    C: float = 0.5
     batch_size: int | None = None
 
     def __post_init__(self) -> None:
@@ -74,6 +79,8 @@ class PrioritySettings:
             raise InputError(
                 f"Invalid classifier {self.classifier!r}; expected one of {', '.join(CLASSIFIERS)}"
             )
+        if self.title_weight < 1:
+            raise InputError(f"Invalid title_weight {self.title_weight}; expected 1 or more")
         if self.ngram_max < 1:
             raise InputError(f"Invalid ngram_max {self.ngram_max}; expected 1 or more")
         if self.min_df < 1:
@@ -94,11 +101,11 @@ def batch_after(settings: PrioritySettings, screened: int) -> int:
     return max(1, screened // 100)
 
 
-def record_text(record: Mapping[str, Any]) -> str:
-    """Title and abstract of a record, the text the model reads."""
+def record_text(record: Mapping[str, Any], settings: PrioritySettings = DEFAULT_SETTINGS) -> str:
+    """Title and abstract of a record, the text the model reads (title repeated, see settings)."""
     title = str(record.get("title") or "")
     abstract = str(record.get("abstract") or "")
-    return f"{title}\n{abstract}"
+    return "\n".join([title] * settings.title_weight + [abstract])
 
 
 def feature_matrix(texts: Sequence[str], settings: PrioritySettings = DEFAULT_SETTINGS) -> Any:
@@ -204,7 +211,7 @@ def rank(
             todo.append(i)
     if not todo:
         return ()
-    features = feature_matrix([record_text(r) for r in records], settings)
+    features = feature_matrix([record_text(r, settings) for r in records], settings)
     scores = relevance_scores(
         features, np.asarray(labelled, dtype=np.intp), np.asarray(labels, dtype=np.int_), settings
     )

@@ -41,6 +41,7 @@ from evsynth.records.screening.priority import (
     PrioritySettings,
     batch_after,
     feature_matrix,
+    record_text,
     relevance_scores,
 )
 
@@ -230,10 +231,13 @@ def simulate(
     )
 
 
-def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[int]]:
+def read_labelled(
+    path: str | Path, settings: PrioritySettings = DEFAULT_SETTINGS
+) -> tuple[list[str], list[str], list[int]]:
     """Labelled records from a CSV file with ``id title abstract label_included``.
 
-    Returns IDs, texts (title and abstract) and labels (1 included, 0 excluded).
+    Returns IDs, texts (title and abstract as the model reads them, see
+    :func:`~evsynth.records.screening.priority.record_text`) and labels (1 included, 0 excluded).
     """
     file = Path(path)
     try:
@@ -261,16 +265,16 @@ def read_labelled(path: str | Path) -> tuple[list[str], list[str], list[int]]:
             raise InputError(f"duplicate id {record_id!r}", file=file, row=line, column="id")
         seen.add(record_id)
         value = (row.get("label_included") or "").strip().lower()
-        if value in {"1", "true", "yes", "include", "included"}:
+        if value in {"1", "1.0", "true", "yes", "include", "included"}:
             labels.append(1)
-        elif value in {"0", "false", "no", "exclude", "excluded"}:
+        elif value in {"0", "0.0", "false", "no", "exclude", "excluded"}:
             labels.append(0)
         else:
             raise InputError(
                 f"expected 1 or 0, got {value!r}", file=file, row=line, column="label_included"
             )
         ids.append(record_id)
-        texts.append(f"{row.get('title') or ''}\n{row.get('abstract') or ''}")
+        texts.append(record_text(row, settings))
         line = reader.line_num + 1
     if not ids:
         raise InputError("no records", file=file)
