@@ -45,6 +45,20 @@ def _thresholds(outcome: dict[str, Any]) -> str:
     return rule.join(parts) or "–"
 
 
+def software_versions() -> str:
+    """The versions behind the numbers and the figures, for the methods section."""
+    import platform
+    from importlib import metadata
+
+    parts = [f"Python {platform.python_version()}"]
+    for name in ("numpy", "scipy", "matplotlib", "Jinja2", "weasyprint", "python-docx"):
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(parts)
+
+
 def report_context(run: ReviewRun, figures: FigureSet) -> dict[str, Any]:
     """Everything the report template prints, formatted."""
     q = run.question
@@ -102,6 +116,7 @@ def report_context(run: ReviewRun, figures: FigureSet) -> dict[str, Any]:
         "reference tests compare with metafor's output).",
         "Quality appraisal, grading and clinical relevance by rules from the protocol; each "
         "rule's inputs are the project files listed below.",
+        f"Software: evsynth {run.version}; {software_versions()}.",
         *run.notes,
     ]
     return {
