@@ -129,7 +129,13 @@ draw_escalc <- function(measure) {
 MEASURES <- c("MD", "SMD", "SMDH", "ROM", "MC", "SMCC", "SMCR", "RR", "OR", "RD", "PR", "PLN",
   "PLO", "PAS", "PFT", "COR", "ZCOR", "GEN")
 
+# jsonlite (digits = NA) writes 15 significant digits. Every input is rounded to exactly what the
+# JSON will hold before metafor sees it, so that Python reads the same doubles: otherwise two
+# values that differ in the 16th digit in R become a tie in Python (Kendall's tau changes).
+r15 <- function(x) as.numeric(sprintf("%.15g", x))
+
 run_escalc <- function(case) {
+  case$args <- lapply(case$args, r15)
   out <- capture(do.call(escalc, c(list(measure = case$measure), case$args, case$options)))
   res <- out$value
   c(case, list(
@@ -146,7 +152,7 @@ model_datasets <- function(escalc_cases) {
     ok <- is.finite(ec$yi) & is.finite(ec$vi) & ec$vi > 0
     if (sum(ok) >= 1) {
       sets[[length(sets) + 1]] <- list(name = sprintf("escalc%03d_%s", i, ec$measure),
-        measure = ec$measure, yi = ec$yi[ok], vi = ec$vi[ok])
+        measure = ec$measure, yi = r15(ec$yi[ok]), vi = r15(ec$vi[ok]))
     }
   }
   edge <- list(

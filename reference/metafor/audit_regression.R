@@ -13,7 +13,7 @@ METHODS <- c("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 out <- list()
 for (s in sets) {
   k <- length(s$yi)
-  x1 <- rnorm(k) * 10^runif(1, -2, 2)
+  x1 <- r15(rnorm(k) * 10^runif(1, -2, 2))
   mods <- list(x1 = I(x1))
   if (runif(1) < 0.5) {
     repeat { x2 <- rbinom(k, 1, 0.5); if (length(unique(x2)) == 2) break }
