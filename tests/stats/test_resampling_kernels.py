@@ -73,3 +73,25 @@ def test_single_study_rows_are_fixed_effect_and_knha_falls_back_to_z() -> None:
     assert bf.tau2[0] == 0.0 and bf.I2[0] == 0.0 and bf.H2[0] == 1.0
     assert not bf.knha[0] and bf.knha[1]
     assert bf.p_values()[0, 0] == pytest.approx(r.p_value, rel=1e-12)
+
+
+def test_extreme_variance_ratios_stay_finite_and_close_to_rma() -> None:
+    """Variances 16 orders of magnitude apart (rare events, huge trials beside tiny ones)."""
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        k = int(rng.integers(3, 10))
+        v = 10.0 ** rng.uniform(-8, 8, k)
+        y = rng.normal(0, 1, k) * np.sqrt(v) + rng.normal(0, 2)
+        for method in ("FE", "DL", "HE", "HS", "SJ", "PM", "ML", "REML", "EB"):
+            bf = fit_batch(y, v, method=method)
+            assert np.isfinite(bf.estimate[0]) and bf.tau2[0] >= 0.0
+            if method in ("ML", "REML", "EB"):
+                # Fisher scoring stops at a change below 1e-5; with weights 1e16 apart the
+                # rounding of either implementation can decide one more or one less step,
+                # so only the closed forms are compared
+                continue
+            r = rma(y, v, method=method)
+            # closed forms: the leverage complements are computed without cancellation on both
+            # sides; what remains is rounding amplified by the weight ratio (measured 1e-8)
+            np.testing.assert_allclose(bf.estimate[0], r.estimate, rtol=1e-7, atol=1e-12)
+            np.testing.assert_allclose(bf.tau2[0], r.tau2, rtol=1e-7, atol=1e-12 * v.min())

@@ -30,6 +30,9 @@ class InterceptProjection:
         self.w = w
         self.sum_w: FloatArray = w.sum(axis=1)
         self.h: FloatArray = w / self.sum_w[:, None]
+        #: 1 - h as (the others' weight) / (total weight): no cancellation when one study
+        #: carries nearly all the weight (as ``_linalg.Projection`` does for one model)
+        self.one_minus_h: FloatArray = sum_of_others(w) / self.sum_w[:, None]
 
     def beta(self, y: FloatArray) -> FloatArray:
         """Weighted least squares coefficients, shape (B, 1)."""
@@ -59,14 +62,21 @@ class InterceptProjection:
 
     def trace(self, v: FloatArray | None = None) -> FloatArray:
         """``tr(P)`` or ``tr(P V)``."""
-        d = self.w * (1.0 - self.h)
+        d = self.w * self.one_minus_h
         out: FloatArray = d.sum(axis=1) if v is None else np.einsum("ij,ij->i", d, _rows(v, d))
         return out
 
     def sum_sq(self, a: FloatArray, b: FloatArray) -> FloatArray:
-        """``sum_ij a_i b_j M_ij^2`` with ``M = I - Q Q'`` (see ``_linalg.Projection``)."""
-        ab = a * b * (1.0 - 2.0 * self.h)
-        out: FloatArray = ab.sum(axis=1) + (a * self.h).sum(axis=1) * (b * self.h).sum(axis=1)
+        """``sum_ij a_i b_j M_ij^2`` with ``M = I - Q Q'`` (see ``_linalg.Projection``).
+
+        ``M_ii = 1 - h_i`` and ``M_ij^2 = w_i w_j / W^2``: a sum of positive terms, exact even
+        with extreme weights.
+        """
+        a = _rows(a, self.w)
+        b = _rows(b, self.w)
+        diag = np.einsum("ij,ij->i", a * b, self.one_minus_h**2)
+        off = np.einsum("ij,ij->i", a * self.w, sum_of_others(b * self.w)) / self.sum_w**2
+        out: FloatArray = diag + off
         return out
 
     def logdet(self) -> FloatArray:
@@ -130,19 +140,18 @@ class QRProjection:
 
     def trace(self, v: FloatArray | None = None) -> FloatArray:
         """``tr(P)`` or ``tr(P V)``."""
-        d = self.w * (1.0 - self.h)
+        d = self.w * np.clip(1.0 - self.h, 0.0, 1.0)
         out: FloatArray = d.sum(axis=1) if v is None else np.einsum("ij,ij->i", d, _rows(v, d))
         return out
 
     def sum_sq(self, a: FloatArray, b: FloatArray) -> FloatArray:
-        """``sum_ij a_i b_j M_ij^2`` with ``M = I - Q Q'``."""
+        """``sum_ij a_i b_j M_ij^2`` with ``M = I - Q Q'`` (negative only by cancellation)."""
         a = _rows(a, self.w)
         b = _rows(b, self.w)
         qa = np.einsum("bij,bi,bik->bjk", self.q, a, self.q)
         qb = np.einsum("bij,bi,bik->bjk", self.q, b, self.q)
-        out: FloatArray = np.einsum("bi->b", a * b * (1.0 - 2.0 * self.h)) + np.einsum(
-            "bjk,bkj->b", qa, qb
-        )
+        total = np.einsum("bi->b", a * b * (1.0 - 2.0 * self.h)) + np.einsum("bjk,bkj->b", qa, qb)
+        out: FloatArray = np.maximum(total, 0.0)
         return out
 
     def logdet(self) -> FloatArray:
@@ -159,6 +168,16 @@ class QRProjection:
 
 
 Projection = InterceptProjection | QRProjection
+
+
+def sum_of_others(x: FloatArray) -> FloatArray:
+    """Per row, ``sum(x) - x_i`` from prefix and suffix sums (no cancellation)."""
+    before = np.zeros_like(x)
+    np.cumsum(x[:, :-1], axis=1, out=before[:, 1:])
+    after = np.zeros_like(x)
+    np.cumsum(x[:, :0:-1], axis=1, out=after[:, -2::-1])
+    out: FloatArray = before + after
+    return out
 
 
 def _rows(v: FloatArray, like: FloatArray) -> FloatArray:
