@@ -222,3 +222,15 @@ def test_draws_into_a_given_axes() -> None:
     assert res.plot_forest(ax=fig.add_axes((0.35, 0.2, 0.35, 0.7))) is fig
     (squares, _again) = _by_gid(fig, "study-squares")
     assert squares.axes is ax and len(squares.get_offsets()) == 13
+
+
+def test_meta_regression_draws_no_pooled_diamond() -> None:
+    """A model with moderators has no single pooled effect: its intercept is not drawn as one."""
+    case = BIAS["bcg"]
+    res = rma(case["yi"], case["vi"], mods=np.arange(13.0), measure="RR")
+    fig = forest_plot(res)
+    assert not _by_gid(fig, "diamond-REML") and not _by_gid(fig, "prediction-interval")
+    assert len(_by_gid(fig, "study-squares")[0].get_offsets()) == 13
+    texts = _texts(fig)
+    assert any(t.startswith("Meta-regression on ") and "Residual heterogeneity" in t for t in texts)
+    assert not any(t.startswith("Test for overall effect") for t in texts)

@@ -90,3 +90,17 @@ def test_draws_into_a_given_axes() -> None:
     assert funnel_plot(_hackshaw(), ax=ax) is fig
     (points,) = _by_gid(fig, "observed-studies")
     assert points.axes is ax
+
+
+def test_meta_regression_funnel_shows_residuals() -> None:
+    """As metafor's funnel() for a model with moderators: residuals around 0."""
+    case = BIAS["hackshaw1998"]
+    x = np.arange(37.0)
+    res = rma(case["yi"], case["vi"], mods=x, method="FE", measure="OR")
+    fig = funnel_plot(res)
+    (points,) = _by_gid(fig, "observed-studies")
+    fitted = res.coefficients[0] + res.coefficients[1] * x
+    np.testing.assert_allclose(points.get_offsets()[:, 0], np.asarray(res.yi) - fitted)
+    assert fig.axes[0].get_xlabel() == "Residual value"
+    (line,) = _by_gid(fig, "estimate-line")
+    assert line.get_segments()[0][0][0] == 0.0

@@ -306,6 +306,8 @@ def _pooled_rows(
 ) -> list[_Row]:
     rows: list[_Row] = []
     for fit, total in zip(fits, totals, strict=True):
+        if _moderated(fit):
+            continue  # a meta-regression has no single pooled effect to draw
         method = str(fit.method)
         label = f"Subtotal ({method})" if subtotal else _style.method_label(method)
         rows.append(
@@ -321,12 +323,17 @@ def _pooled_rows(
         )
     if prediction:
         for fit in fits:
-            if _style.is_fixed(str(fit.method)):
+            if _style.is_fixed(str(fit.method)) or _moderated(fit):
                 continue
             lo, hi = float(fit.pi_lower), float(fit.pi_upper)
             if math.isfinite(lo) and math.isfinite(hi):
                 rows.append(_Row("pi", "Prediction interval", math.nan, lo, hi))
     return rows
+
+
+def _moderated(fit: RMAResult) -> bool:
+    """A model with moderators (its ``estimate`` is an intercept, not a pooled effect)."""
+    return len(getattr(fit, "coef_names", ("intrcpt",))) > 1
 
 
 def _heterogeneity_text(fit: RMAResult) -> str:
@@ -337,6 +344,12 @@ def _heterogeneity_text(fit: RMAResult) -> str:
         f"Q = {float(fit.Q):.2f}, df = {int(fit.Q_df)} ({_style.format_p(float(fit.Q_p))})"
     )
     parts.append(f"I² = {float(fit.I2):.0f}%")
+    if _moderated(fit):
+        names = ", ".join(str(n) for n in fit.coef_names[1:])
+        return (
+            f"Meta-regression on {names}: no pooled effect is shown. "
+            "Residual heterogeneity: " + "; ".join(parts)
+        )
     return "Heterogeneity: " + "; ".join(parts)
 
 
@@ -386,7 +399,9 @@ def _build_rows(
         # A test against 0 on the analysis scale means "no effect" only where the measure has a
         # null value; for a proportion it would test a logit of 0 (p = 0.5) or p = 0.
         if str(main.measure).upper() in _style.NULL_VALUE_MEASURES:
-            footer.extend(_overall_text(fit, named=len(fits) > 1) for fit in fits)
+            footer.extend(
+                _overall_text(fit, named=len(fits) > 1) for fit in fits if not _moderated(fit)
+            )
         if subgroup_test is not None:
             q, df, p = subgroup_test
             footer.append(

@@ -83,6 +83,13 @@ def funnel_plot(
     sei = np.sqrt(np.asarray(fit.vi, dtype=float))
     estimate = float(fit.estimate)
     level = float(fit.level)
+    moderated = len(getattr(fit, "coef_names", ("intrcpt",))) > 1
+    if moderated:
+        # As metafor's funnel for a meta-regression: residuals (effect minus the fitted value
+        # from the model's own coefficients) around 0, on the analysis scale.
+        yi = yi - np.asarray(fit.X, dtype=float) @ np.asarray(fit.coefficients, dtype=float)
+        estimate = 0.0
+        measure = "GEN"
 
     if ax is None:
         # A contour legend goes to the right of the funnel, where it hides no study.
@@ -147,9 +154,9 @@ def funnel_plot(
 
     ax.set_xlim(lo, hi)
     ax.set_ylim(se_top, 0.0)  # inverted: the most precise studies at the top
-    ni = getattr(fit, "ni", None)
+    ni = None if moderated else getattr(fit, "ni", None)
     _style.effect_axis(ax, measure, lo, hi, ni)
-    label = _style.effect_label(measure, ni)
+    label = "Residual value" if moderated else _style.effect_label(measure, ni)
     if _style.is_back_transformed(measure, ni):
         label += f" ({_style.ANALYSIS_SCALES[measure.upper()]} scale)"
     ax.set_xlabel(label, fontsize=_style.FONT_SIZE)
