@@ -10,7 +10,8 @@ The same CSV files (k = 10, 100, 1000 studies with ``yi`` and ``vi``) go through
 Each command is run several times (after one untimed warm-up of each, so both read warm disk
 caches); the medians of the wall-clock and CPU (user + system) times and their ratios are
 printed and written to benchmarks/results/meta_cli.json. The machine is shared, so the two tools
-alternate run by run to see the same load, and the CPU times are the steadier comparison. Run: ``.venv/bin/python benchmarks/bench_meta_cli.py [repeats]``.
+alternate run by run to see the same load, and the CPU times are the steadier comparison.
+Run: ``.venv/bin/python benchmarks/bench_meta_cli.py [repeats]``.
 """
 
 from __future__ import annotations
