@@ -110,3 +110,26 @@ def test_keywords_are_highlighted_and_blinding_holds() -> None:
     assert "zoe" not in shown
     assert shown.count("exclude") == 1  # only in the key help line
     assert "[i] include" in shown
+
+
+def test_priority_order_follows_the_decisions() -> None:
+    topic_a = "epidural adhesiolysis for lumbar disc herniation"
+    topic_b = "school meals and childhood obesity"
+    records = [
+        {"id": f"r{i}", "title": f"{topic} cohort {i}", "abstract": f"{topic} outcomes."}
+        for i, topic in enumerate([topic_a, topic_b, topic_b, topic_b, topic_a, topic_b])
+    ]
+    log = ScreeningLog()
+    # No decisions yet: own order (r0, r1). After include r0 / exclude r1 the ranking is
+    # retrained (rerank_every=2) and the other adhesiolysis record, r4, comes next.
+    screen_in_terminal(
+        records,
+        log,
+        stage="title_abstract",
+        reviewer="ann",
+        keys=_keys("ieiq"),
+        console=_console(),
+        rerank_every=2,
+    )
+    assert log.current("r4", "title_abstract")["ann"].decision == "include"
+    assert "r2" not in log.record_ids()

@@ -175,6 +175,7 @@ def rank(
     *,
     reviewer: str | None = None,
     settings: PrioritySettings = DEFAULT_SETTINGS,
+    features: Any = None,
 ) -> tuple[str, ...]:
     """Records still to be screened, most likely relevant first.
 
@@ -187,6 +188,9 @@ def rank(
         The project's screening log; its decisions at ``stage`` are the training labels.
     reviewer
         Rank the records this reviewer has not decided yet (default: records nobody decided).
+    features
+        The records' :func:`feature_matrix` when the caller ranks the same records repeatedly
+        (the terminal does, every few decisions); computed here when not given.
 
     Returns
     -------
@@ -211,7 +215,8 @@ def rank(
             todo.append(i)
     if not todo:
         return ()
-    features = feature_matrix([record_text(r, settings) for r in records], settings)
+    if features is None:
+        features = feature_matrix([record_text(r, settings) for r in records], settings)
     scores = relevance_scores(
         features, np.asarray(labelled, dtype=np.intp), np.asarray(labels, dtype=np.int_), settings
     )

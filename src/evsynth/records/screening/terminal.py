@@ -24,7 +24,7 @@ from rich.text import Text
 
 from evsynth.errors import InputError
 from evsynth.records.screening.decisions import ScreeningLog
-from evsynth.records.screening.priority import rank
+from evsynth.records.screening.priority import feature_matrix, rank, record_text
 
 HELP = "[i] include  [e] exclude  [m] maybe  [n] next  [u] undo  [q] quit"
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
@@ -129,9 +129,12 @@ def screen_in_terminal(
     by_id = {str(r["id"]): r for r in records}
     stage_total = len(by_id)
 
+    # The text features do not change during a session: computed once, not at every re-ranking.
+    features = feature_matrix([record_text(r) for r in records]) if prioritise and records else None
+
     def queue() -> list[str]:
         if prioritise:
-            return list(rank(records, log, stage, reviewer=reviewer))
+            return list(rank(records, log, stage, reviewer=reviewer, features=features))
         return [rid for rid in by_id if reviewer not in log.current(rid, stage)]
 
     pending = queue()
