@@ -108,3 +108,23 @@ def test_no_box_overlaps_and_text_stays_inside(tmp_path: Path) -> None:
         owners = [b for b in boxes if b.contains(extent.x0 + 1, extent.y1 - 1)]
         for box in owners:  # box texts start inside a box and must end inside it
             assert extent.x1 <= box.x1 and extent.y0 >= box.y0, text.get_text()
+
+
+def test_ongoing_review_states_what_is_awaiting() -> None:
+    from dataclasses import replace
+
+    ongoing = replace(
+        DATABASES,
+        records_screened=623,
+        records_awaiting_screening=20,
+        records_excluded=532,
+        reports_not_retrieved=1,
+        reports_awaiting_assessment=3,
+    )
+    counts = PrismaCounts(ongoing, None, studies_included=7, reports_included=8)
+    counts.check()
+    text = _texts(prisma_diagram(counts))
+    assert "Awaiting screening (n = 20)" in text
+    assert "Awaiting retrieval or assessment (n = 3)" in text
+    finished = _texts(prisma_diagram(PrismaCounts(DATABASES, None, 7, 8)))
+    assert "Awaiting" not in finished

@@ -7,8 +7,8 @@ citation searching), and one box of included studies and reports. Boxes grow wit
 nothing is computed here, every number comes from :class:`~evsynth.records.prisma.PrismaCounts`.
 
 Two additions to the template appear only when they are not zero: records and reports still
-awaiting a decision (an ongoing review) and, in the other-methods column, duplicates removed and
-records excluded on title and abstract.
+awaiting a decision (an ongoing review; stated in the box of their step) and, in the
+other-methods column, duplicates removed and records excluded on title and abstract.
 
 References
 ----------
@@ -102,20 +102,27 @@ def _excluded_lines(column: FlowColumn) -> tuple[str, ...]:
     lines = list(_listing("Reports excluded:", column.reports_excluded))
     if not column.reports_excluded:
         lines[0] = f"Reports excluded {_n(0)}"
-    if column.reports_awaiting_assessment:
-        lines += _wrap(f"Reports awaiting assessment {_n(column.reports_awaiting_assessment)}")
     return tuple(lines)
 
 
+# In an ongoing review the records and reports still in progress are stated in the main box of
+# their step (they have not been screened or assessed, so they belong to neither side).
 def _screened_lines(column: FlowColumn) -> tuple[str, ...]:
-    return (f"Records screened {_n(column.records_screened)}",)
+    lines = [f"Records screened {_n(column.records_screened)}"]
+    if column.records_awaiting_screening:
+        lines += _wrap(f"Awaiting screening {_n(column.records_awaiting_screening)}")
+    return tuple(lines)
+
+
+def _assessed_lines(column: FlowColumn) -> tuple[str, ...]:
+    lines = _wrap(f"Reports assessed for eligibility {_n(column.reports_assessed)}")
+    if column.reports_awaiting_assessment:
+        lines += _wrap(f"Awaiting retrieval or assessment {_n(column.reports_awaiting_assessment)}")
+    return tuple(lines)
 
 
 def _screen_excluded_lines(column: FlowColumn) -> tuple[str, ...]:
-    lines = [f"Records excluded** {_n(column.records_excluded)}"]
-    if column.records_awaiting_screening:
-        lines += _wrap(f"Records awaiting screening {_n(column.records_awaiting_screening)}")
-    return tuple(lines)
+    return (f"Records excluded** {_n(column.records_excluded)}",)
 
 
 def _column_rows(column: FlowColumn, x: float, other: bool) -> dict[str, tuple[_Box, _Box | None]]:
@@ -137,11 +144,7 @@ def _column_rows(column: FlowColumn, x: float, other: bool) -> dict[str, tuple[_
         _Box((f"Reports not retrieved {_n(column.reports_not_retrieved)}",), side_x, SIDE_W),
     )
     rows["assessed"] = (
-        _Box(
-            tuple(_wrap(f"Reports assessed for eligibility {_n(column.reports_assessed)}")),
-            x,
-            BOX_W,
-        ),
+        _Box(_assessed_lines(column), x, BOX_W),
         _Box(_excluded_lines(column), side_x, SIDE_W),
     )
     return rows
