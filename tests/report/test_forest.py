@@ -234,3 +234,13 @@ def test_meta_regression_draws_no_pooled_diamond() -> None:
     texts = _texts(fig)
     assert any(t.startswith("Meta-regression on ") and "Residual heterogeneity" in t for t in texts)
     assert not any(t.startswith("Test for overall effect") for t in texts)
+
+
+def test_a_figure_too_tall_for_png_asks_for_a_vector_format(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    k = 600  # 600 rows x 0.22 in x 300 dpi: about 40,000 pixels
+    res = rma(rng.normal(0, 0.3, k), rng.uniform(0.01, 0.2, k), method="DL")
+    fig = forest_plot(res, heterogeneity=False)
+    with pytest.raises(InputError, match=r"too large for PNG; save it as \.svg or \.pdf"):
+        save_figure(fig, tmp_path / "forest.png")
+    assert not (tmp_path / "forest.png").exists()

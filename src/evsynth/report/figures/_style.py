@@ -222,9 +222,22 @@ def figure_format(path: str | Path) -> str:
     return fmt
 
 
+#: Largest PNG side in pixels: beyond it the raster needs gigabytes of memory (a forest plot of
+#: about 500 studies at 300 dpi); vector formats have no such limit.
+MAX_PNG_PIXELS = 32_000
+
+
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """Render a figure in memory as SVG, PNG (300 dpi) or PDF."""
     import matplotlib
+
+    if fmt == "png":
+        width, height = (float(v) * PNG_DPI for v in fig.get_size_inches())
+        if max(width, height) > MAX_PNG_PIXELS:
+            raise InputError(
+                f"the figure would be {width:.0f} x {height:.0f} pixels at {PNG_DPI} dpi, too "
+                "large for PNG; save it as .svg or .pdf"
+            )
 
     buffer = io.BytesIO()
     # No date and a fixed hash salt keep SVG output byte-for-byte reproducible; text stays text.
