@@ -32,7 +32,7 @@ class InterceptProjection:
         self.h: FloatArray = w / self.sum_w[:, None]
         #: 1 - h as (the others' weight) / (total weight): no cancellation when one study
         #: carries nearly all the weight (as ``_linalg.Projection`` does for one model)
-        self.one_minus_h: FloatArray = sum_of_others(w) / self.sum_w[:, None]
+        self.one_minus_h: FloatArray = others(w) / self.sum_w[:, None]
 
     def beta(self, y: FloatArray) -> FloatArray:
         """Weighted least squares coefficients, shape (B, 1)."""
@@ -75,7 +75,7 @@ class InterceptProjection:
         a = _rows(a, self.w)
         b = _rows(b, self.w)
         diag = np.einsum("ij,ij->i", a * b, self.one_minus_h**2)
-        off = np.einsum("ij,ij->i", a * self.w, sum_of_others(b * self.w)) / self.sum_w**2
+        off = np.einsum("ij,ij->i", a * self.w, others(b * self.w)) / self.sum_w**2
         out: FloatArray = diag + off
         return out
 
@@ -168,6 +168,20 @@ class QRProjection:
 
 
 Projection = InterceptProjection | QRProjection
+
+
+def others(x: FloatArray) -> FloatArray:
+    """Per row, ``sum(x) - x_i`` for non-negative ``x``.
+
+    The plain difference loses precision only where one term holds most of its row's sum; those
+    rows (rare) are recomputed from prefix and suffix sums.
+    """
+    total = x.sum(axis=1, keepdims=True)
+    out: FloatArray = total - x
+    risky = np.flatnonzero((x > 0.5 * total).any(axis=1))
+    if risky.size:
+        out[risky] = sum_of_others(x[risky])
+    return out
 
 
 def sum_of_others(x: FloatArray) -> FloatArray:

@@ -298,21 +298,23 @@ def _fisher_scoring(
     B = y.shape[0]
     tau2 = np.maximum(0.0, _he_raw(y, v, mf, xa, n, p))
     converged = np.ones(B, dtype=bool)
-    active = np.arange(B)
+    # the working set: rows still iterating (plus, until the next compaction, some that have
+    # stopped; their updates are discarded)
+    rows = np.arange(B)
+    live = np.ones(B, dtype=bool)
+    ya, va, ma, na = y, v, mf, n
     iterations = 0
-    while active.size:
+    while rows.size:
         iterations += 1
-        t = tau2[active]
-        ya, ma = y[active], mf[active]
-        w = ma / (v[active] + t[:, None])
-        P = _projection(xa, w, active)
+        t = tau2[rows]
+        w = ma / (va + t[:, None])
+        P = _projection(xa, w, rows)
         Py = P.py(ya)
         if method == "ML":
             adj = (np.einsum("ij,ij->i", Py, Py) - w.sum(axis=1)) / (w * w).sum(axis=1)
         elif method == "REML":
             adj = (np.einsum("ij,ij->i", Py, Py) - P.trace()) / P.sum_sq(w, w)
         else:  # EB
-            na = n[active]
             adj = (np.einsum("ij,ij->i", ya, Py) * na / (na - p) - na) / w.sum(axis=1)
         adj = np.where(np.isnan(adj), 0.0, adj)
         # step halving keeps tau^2 inside the parameter space
@@ -321,12 +323,15 @@ def _fisher_scoring(
             adj = np.where(neg, adj / 2.0, adj)
             neg = t + adj < 0.0
         new = t + adj
-        tau2[active] = new
-        still = np.abs(t - new) > THRESHOLD
+        tau2[rows] = np.where(live, new, t)
+        live &= np.abs(t - new) > THRESHOLD
         if iterations > MAXITER:
-            converged[active[still]] = False
+            converged[rows[live]] = False
             break
-        active = active[still]
+        if live.sum() < 0.75 * rows.size:
+            # compact the working set once a quarter of it has stopped
+            rows, ya, va, ma, na = rows[live], ya[live], va[live], ma[live], na[live]
+            live = np.ones(rows.size, dtype=bool)
     if method in ("ML", "REML"):
         # Fisher scoring can stop at a local maximum away from 0; then tau^2 = 0 (as metafor)
         reml = method == "REML"
