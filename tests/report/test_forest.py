@@ -6,6 +6,7 @@ models and, for the study intervals and weights, from metafor's reference values
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -244,3 +245,36 @@ def test_a_figure_too_tall_for_png_asks_for_a_vector_format(tmp_path: Path) -> N
     with pytest.raises(InputError, match=r"too large for PNG; save it as \.svg or \.pdf"):
         save_figure(fig, tmp_path / "forest.png")
     assert not (tmp_path / "forest.png").exists()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_columns_never_overlap(scale: float) -> None:
+    """Rendered text boxes: labels end left of the plot, effect texts start right of it, and the
+    effect and weight columns do not touch, for long labels and for large numbers."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    case = BIAS["bcg"]
+    slab = [("A very long study label, first author et al. " if i % 4 == 0 else "") + f"T{i}"
+            for i in range(13)]  # fmt: skip
+    yi = np.asarray(case["yi"]) * scale
+    vi = np.asarray(case["vi"]) * scale**2
+    fe = rma(yi, vi, method="FE", measure="MD", slab=slab)
+    re = rma(yi, vi, method="REML", measure="MD", slab=slab)
+    fig = forest_plot([fe, re], favours=("Favours A", "Favours B"))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    plot_box = ax.get_window_extent(renderer)
+    texts = [t for t in ax.texts if t.get_text()]
+    labels = [t for t in texts if t.get_gid() in {"label-study", "label-pooled"}]
+    assert len(labels) == 13 + 2
+    for t in labels:
+        assert t.get_window_extent(renderer).x1 < plot_box.x0
+    right = [t for t in texts if t.get_window_extent(renderer).x0 > plot_box.x1]
+    by_row: dict[float, list[Any]] = {}
+    for t in right:
+        by_row.setdefault(round(t.get_position()[1], 6), []).append(t)
+    for row in by_row.values():
+        boxes = sorted((t.get_window_extent(renderer) for t in row), key=lambda bb: bb.x0)
+        for a, b in itertools.pairwise(boxes):
+            assert a.x1 + 3 < b.x0, (a, b)  # at least 3 px apart at 100 dpi
