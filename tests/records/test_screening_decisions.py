@@ -12,6 +12,8 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evsynth.errors import InputError
 from evsynth.records.screening import ScreeningLog
@@ -180,3 +182,23 @@ def test_history_stays_readable_after_a_reason_is_renamed(tmp_path: Path) -> Non
     assert again.current("r1", "title_abstract")["ann"].reason == "wrong design"
     with pytest.raises(InputError, match="unknown exclusion reason"):
         again.decide("r1", "title_abstract", "bob", "exclude", reason="wrong design")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    note=st.text(min_size=0, max_size=40),
+    reviewer=st.text(min_size=1, max_size=12).filter(lambda s: s.strip() != ""),
+)
+def test_notes_and_names_round_trip_through_the_csv(
+    tmp_path: Path, note: str, reviewer: str
+) -> None:
+    # Commas, quotes, newlines and non-ASCII text in a note or a name survive the file.
+    project = tmp_path / "p"
+    project.mkdir(exist_ok=True)
+    (project / "screening" / "decisions.csv").unlink(missing_ok=True)
+    log = ScreeningLog.load(project)
+    entry = log.decide("r1", "title_abstract", reviewer, "maybe", note=note)
+    again = ScreeningLog.load(project)
+    assert again.decisions == [entry]

@@ -61,8 +61,14 @@ def write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([one_line_breaks(v) for v in row])
     write_text_atomic(path, buffer.getvalue())
+
+
+def one_line_breaks(value: str) -> str:
+    """Line breaks as ``\n`` only: a bare ``\r`` is not quoted by the csv writer (its line
+    terminator here is ``\n``) and would split the row when read back."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_protocol(project_dir: Path) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from typing import Literal
 
 from evsynth.errors import InputError
 from evsynth.records.screening._io import (
+    one_line_breaks,
     parse_bool,
     read_table,
     screening_settings,
@@ -162,6 +163,11 @@ class Conflict:
                 for d in self.decisions
             ],
         }
+
+
+def _text(value: str | None) -> str:
+    """A value as it will read back from the CSV file (trimmed, ``\n`` line breaks)."""
+    return one_line_breaks(str(value or "")).strip()
 
 
 def _utc_now() -> str:
@@ -397,12 +403,12 @@ class ScreeningLog:
             full-text decision on a record that has not passed title/abstract screening.
         """
         values = {
-            "record_id": str(record_id).strip(),
+            "record_id": _text(record_id),
             "stage": stage,
-            "reviewer": str(reviewer).strip(),
+            "reviewer": _text(reviewer),
             "decision": decision,
-            "reason": (reason or "").strip(),
-            "note": (note or "").strip(),
+            "reason": _text(reason),
+            "note": _text(note),
             "decided_at": self.clock(),
         }
         if not decision:
@@ -487,11 +493,11 @@ class ScreeningLog:
             (without ``consensus``), or the decision or reason is invalid.
         """
         values = {
-            "record_id": str(record_id).strip(),
+            "record_id": _text(record_id),
             "stage": stage,
-            "resolver": str(resolver).strip(),
+            "resolver": _text(resolver),
             "decision": decision,
-            "reason": (reason or "").strip(),
+            "reason": _text(reason),
             "decided_at": self.clock(),
         }
         entry = self._checked_resolution(values)
