@@ -133,6 +133,10 @@ def test_bibtex_macros_latex_accents_and_booktitle() -> None:
     assert first.authors == ("Manchikanti, Laxmaiah", "Müller, Jérôme", "Cash, Kimberly A.")
     assert (first.journal, first.pages, first.doi) == ("Pain Physician", "E341-E354", DOI)
     assert first.extra["note"] == "Unknown fields are kept"
+    assert [str(p) for p in result.problems] == [
+        f"{FIXTURES / 'zotero.bib'}, line 4: fields kept in extra (not mapped): month (line 4), "
+        "note (line 4)"
+    ]
     assert (first.source_line, second.source_line) == (4, 17)
     assert second.journal == "Annual Meeting of ASIPP" and second.type == "inproceedings"
 

@@ -117,6 +117,8 @@ def import_file(
         imported_at=now_iso(),
         records=len(records),
     )
+    if fmt in _REPORT_EXTRA:
+        problems.extend(_unmapped_fields(drafts, file))
     for rec in records:
         if not (rec.title or rec.doi or rec.pmid):
             problems.append(
@@ -130,6 +132,24 @@ def import_file(
         layout=layout,
         entries=len(drafts),
     )
+
+
+# Formats whose fields beyond the mapped ones are listed once per file (tables list their
+# unmapped columns themselves; MEDLINE and RIS report unknown tags line by line).
+_REPORT_EXTRA = {"bibtex", "endnote_xml"}
+_OWN_KEYS = {"journal_abbrev", "original_id", "unknown_tag"}
+
+
+def _unmapped_fields(drafts: list[Draft], file: str) -> list[ImportProblem]:
+    first: dict[str, int] = {}
+    for draft in drafts:
+        for key in draft.extra:
+            if key not in _OWN_KEYS:
+                first.setdefault(key, draft.line)
+    if not first:
+        return []
+    names = ", ".join(f"{k} (line {n})" for k, n in sorted(first.items(), key=lambda kv: kv[1]))
+    return [ImportProblem(file, min(first.values()), f"fields kept in extra (not mapped): {names}")]
 
 
 def _to_records(
