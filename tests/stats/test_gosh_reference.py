@@ -69,3 +69,17 @@ def test_subset_ranks_enumerate_each_subset_once_in_order() -> None:
     assert np.array_equal(order, np.arange(order.size))
     # any slice is the same as the corresponding rows of the whole
     assert np.array_equal(subsets_by_rank(k, 300, 700), incl[300:700])
+
+
+@pytest.mark.parametrize("method", ["REML", "PM", "SJ", "ML"])
+def test_full_set_row_is_the_model_and_single_rows_are_the_studies(method: str) -> None:
+    case = _cases()[0]
+    res = rma(case["yi"], case["vi"], method=method)
+    g = gosh(res)
+    last = -1  # the subset of all studies comes last
+    assert g.incl[last].all()
+    for name in ("estimate", "Q", "I2", "H2", "tau2"):
+        assert getattr(g, name)[last] == pytest.approx(getattr(res, name), rel=1e-10, abs=1e-12)
+    singles = g.size == 1
+    np.testing.assert_allclose(g.estimate[singles], case["yi"], rtol=1e-12)
+    assert np.all(g.tau2[singles] == 0) and np.all(g.I2[singles] == 0)

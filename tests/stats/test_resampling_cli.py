@@ -225,3 +225,29 @@ def test_fast_csv_writer_equals_pandas(tmp_path: Path) -> None:
     ours = io.StringIO()
     write_gosh_csv(result, frame.columns, ours)
     assert ours.getvalue() == frame.to_csv(index=False, lineterminator="\n")
+
+
+@pytest.mark.parametrize("name", ["gosh", "permutation-test", "bootstrap"])
+def test_every_option_is_documented(name: str) -> None:
+    """docs/resampling.md names each command and each of its options."""
+    from evsynth.cli import resample
+
+    docs = (REFERENCE.parent / "docs" / "resampling.md").read_text(encoding="utf-8")
+    command = {
+        "gosh": resample.gosh,
+        "permutation-test": resample.permutation_test,
+        "bootstrap": resample.bootstrap,
+    }[name]
+    assert f"evsynth {name}" in docs
+    for param in command.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                assert opt in docs, f"{name} {opt} is not documented"
+
+
+def test_progress_bar_runs(tmp_path: Path) -> None:
+    out = tmp_path / "g.csv"
+    data = str(_bcg(tmp_path, list(range(6))))
+    result = CliRunner().invoke(cli, ["gosh", data, "--method", "DL", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 63
