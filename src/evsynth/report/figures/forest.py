@@ -151,7 +151,7 @@ def forest_plot(
     footer_h = (0.55 if favours else 0.35) + 0.18 * len(footer) + 0.1
     title_h = 0.3 if title else 0.0
     if ax is None:
-        width = 0.1 + label_w + GAP + PLOT_WIDTH + 2 * GAP + effect_w + weight_w + 0.1
+        width = 0.1 + label_w + GAP + PLOT_WIDTH + 3 * GAP + effect_w + weight_w + 0.1
         height = title_h + (n + 1.5) * ROW_HEIGHT + footer_h
         fig = Figure(figsize=(width, height))
         ax = fig.add_axes(
@@ -172,7 +172,7 @@ def forest_plot(
     trans = blended_transform_factory(ax.transAxes, ax.transData)
     x_label = -(label_w + GAP) / plot_w
     x_effect = 1.0 + (GAP + effect_w) / plot_w
-    x_weight = x_effect + (GAP + weight_w) / plot_w
+    x_weight = x_effect + (2 * GAP + weight_w) / plot_w  # bold headings run wide
 
     finite = [
         v
