@@ -16,6 +16,8 @@ for (s in head(Filter(function(s) length(s$yi) >= 2, sets), 40)) {
     o <- capture(leave1out(rma(s$yi, s$vi, method = m, test = tt)))
     r <- o$value
     f <- list(method = m, test = tt, error = o$error, warnings = I(o$warnings))
+    # leave1out calls the statistic tval under Knapp-Hartung; stored as zval either way
+    if (!is.null(r) && is.null(r$zval)) r$zval <- r$tval
     if (!is.null(r)) for (q in c("estimate", "se", "zval", "pval", "ci.lb", "ci.ub", "Q", "Qp", "tau2", "I2", "H2")) f[[q]] <- if (is.null(r[[q]])) NA else I(unname(r[[q]]))
     fits[[length(fits) + 1]] <- f
   }

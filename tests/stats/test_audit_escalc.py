@@ -3,7 +3,9 @@
 180 random study sets, 10 per measure (MD, SMD, SMDH, ROM, MC, SMCC, SMCR, RR, OR, RD, PR, PLN,
 PLO, PAS, PFT, COR, ZCOR, GEN), k from 1 to 30, with zero cells, double zeros, all-events tables,
 arms from 1 to 10^6, SDs differing by orders of magnitude, correlations of exactly +-1 and random
-options (add, to, drop00, vtype). The generator and its seed are in audit_generators.R.
+options (add, to, drop00, vtype); then 7 invalid inputs that metafor refuses (events above the
+group size, negative counts, SDs and group sizes, correlations outside [-1, 1]). The generator and
+its seed are in audit_generators.R.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ def test_escalc_matches_metafor_on_random_inputs(measure: str) -> None:
     for case in (c for c in CASES if c["measure"] == measure):
         if case["error"] is not None:
             # metafor refused the input: so must evsynth, with a message naming the argument
-            with pytest.raises(InputError):
+            with pytest.raises(InputError) as info:
                 _run(case)
+            assert info.value.column in case["args"], (case["error"], str(info.value))
             continue
         es = _run(case)
         for name in ("yi", "vi"):
