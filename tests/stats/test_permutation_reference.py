@@ -108,3 +108,12 @@ def test_distinct_row_orders_count_the_multiset_permutations() -> None:
     types = np.array([0, 1, 0, 2, 1])[orders]
     assert len({tuple(t) for t in types.tolist()}) == 30
     assert all(sorted(o) == list(range(5)) for o in orders.tolist())
+
+
+def test_exact_count_beyond_float_range_is_infinite() -> None:
+    rng = np.random.default_rng(1)
+    k = 1100
+    res = rma(rng.normal(size=k), rng.uniform(0.1, 0.2, k), method="DL")
+    pt = permutation_test(res, iterations=20, seed=1)
+    assert pt.exact_count == float("inf") and pt.to_dict()["exact_count"] is None
+    assert pt.permutations == 20

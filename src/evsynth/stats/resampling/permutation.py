@@ -255,17 +255,17 @@ def permutation_test(
     k, p = res.X.shape
     int_only = p == 1
     if int_only:
-        exact_count = float(2**k)
+        count = 2**k
         X = None
         levels = None
     else:
         X = res.X
         _u, levels = np.unique(X, axis=0, return_inverse=True)
-        counts = np.bincount(levels.ravel())
-        exact_count = float(math.factorial(k))
-        for c in counts:
-            exact_count /= math.factorial(int(c))
-        exact_count = float(round(exact_count))
+        count = math.factorial(k)
+        for c in np.bincount(levels.ravel()):
+            count //= math.factorial(int(c))
+    # in integers, then as a float: infinite beyond the float range (metafor's Inf)
+    exact_count = float(count) if count.bit_length() < 1024 else math.inf
     use_exact = exact or exact_count <= iterations
     if use_exact and exact_count > MAX_EXACT:
         raise InputError(
