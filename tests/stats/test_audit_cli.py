@@ -109,3 +109,38 @@ def test_meta_cli_json_matches_metafor(index: int, case: dict[str, Any], tmp_pat
         weights = [s["weight"] for s in out["studies"]]
         if f["weights"] is not None:
             np.testing.assert_allclose(weights, _vector(f["weights"]), rtol=rtol, atol=1e-9)
+
+
+BINARY = json.loads((REFERENCE / "metafor" / "audit_binary.json").read_text())["datasets"]
+# random 2x2 sets with several tables and at least one event and one non-event in each arm
+# overall, so that every Mantel-Haenszel and Peto estimate exists
+TABLES = [
+    d for d in BINARY if len(_vector(d["ai"])) >= 3 and all(f["error"] is None for f in d["fits"])
+][:4]
+
+
+@pytest.mark.parametrize("ds", TABLES, ids=[d["name"] for d in TABLES])
+def test_meta_cli_mh_and_peto_match_metafor(ds: dict[str, Any], tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "tables.csv", {k: ds[k] for k in ("ai", "bi", "ci", "di")})
+    for f in ds["fits"]:
+        if not f["correct"] or f["level"] != 95:
+            continue  # the CLI uses metafor's defaults: CMH with continuity correction
+        result = CliRunner().invoke(
+            cli,
+            [
+                "meta", str(path), "--measure", f["measure"] if f["method"] == "MH" else "OR",
+                "--method", f["method"], "--format", "json",
+            ],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        what = f"{ds['name']} {f['method']} {f['measure']}"
+        assert out["k"] == f["k"], what
+        for name in ("estimate", "se", "ci_lower", "ci_upper", "statistic", "Q"):
+            expected = f[name]
+            if expected is None:
+                assert out[name] is None, what
+                continue
+            # closed forms: 1e-8 of the value, or of the SE for locations near 0
+            unit = float(f["se"]) if name != "Q" else 1.0
+            assert abs(out[name] - expected) <= 1e-8 * max(abs(expected), unit), (what, name)

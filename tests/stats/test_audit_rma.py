@@ -191,3 +191,24 @@ def test_rma_matches_metafor_on_a_rotating_sample() -> None:
 @pytest.mark.slow
 def test_rma_matches_metafor_on_all_random_fits() -> None:
     _run(sample=None).assert_ok()
+
+
+EDGES = {
+    "k1", "k2_equal_vi", "identical_yi", "identical_yi_vi", "tau2_zero", "vi_six_orders",
+    "huge_heterogeneity", "large_scale", "small_scale",
+}  # fmt: skip
+
+
+def test_k1_and_constructed_edges_match_metafor_in_every_fit() -> None:
+    """k = 1 (21 random sets and one constructed), identical yi, tau^2 = 0 and the other edges:
+    all 54 method/test/level combinations each, warnings and errors included."""
+    cmp = Comparison()
+    n = 0
+    for ds in DATASETS:
+        yi, vi = _vector(ds["yi"]), _vector(ds["vi"])
+        if yi.size == 1 or ds["name"] in EDGES:
+            n += 1
+            for f in ds["fits"]:
+                compare_fit(cmp, ds, f, yi, vi)
+    assert n >= 25
+    cmp.assert_ok()
