@@ -222,3 +222,13 @@ def test_journal_name_variants() -> None:
     # Sister journals and a journal inside another's name: neither the same nor contradicting.
     assert agree("Journal of Neurosurgery: Spine", "Journal of Neurosurgery") == 0.75
     assert agree("Pain", "Pain Medicine") == 0.75
+
+
+def test_no_chaining_through_a_record_without_authors() -> None:
+    # a and c have other authors (a letter and its reply, say); b lacks authors and looks like
+    # both. b may join one of them, never both.
+    a = replace(ARTICLE, doi="")
+    b = replace(a, id="b", authors=())
+    c = replace(a, id="c", authors=("North, R. B.", "Kidd, D. H."))
+    result = find_duplicates([a, b, c])
+    assert not any({"a", "c"} <= set(g) for g in result.duplicate_groups)

@@ -110,8 +110,13 @@ def find_duplicates(
     pairs = sorted(candidate_pairs(norm))
     total = len(pairs)
     scored: list[tuple[int, int, PairScore]] = []
+    # Pairs that may never share a group, whatever links them through a third record: any pair
+    # with a real conflict (other DOI, years apart, other pages, other authors, a notice ...).
+    cannot: set[tuple[int, int]] = set()
     for n, (i, j) in enumerate(pairs, start=1):
         s = compare(norm[i], norm[j])
+        if s.conflict:
+            cannot.add((i, j))
         if s.decision != "distinct":
             scored.append((i, j, s))
         if progress is not None and (n % 5000 == 0 or n == total):
@@ -119,7 +124,6 @@ def find_duplicates(
     if progress is not None and total == 0:
         progress(0, 0)
     auto = sorted((p for p in scored if p[2].decision == DUPLICATE), key=lambda p: -p[2].score)
-    cannot = {(i, j) for i, j, s in scored if s.decision == SAME_STUDY and s.conflict}
     groups, refused = components(len(records), [(i, j) for i, j, _ in auto], cannot)
     refused_set = set(refused)
     if refused_set:
