@@ -68,6 +68,7 @@ def main(argv: list[str]) -> int:
                         "wss95": result.wss95,
                         "rrf10": result.rrf10,
                         "screened_to_last": result.screened_to_last,
+                        "longest_gap": result.longest_gap,
                         "seconds": elapsed,
                         "random_wss95": wss(shuffled),
                         "random_rrf10": rrf(shuffled),

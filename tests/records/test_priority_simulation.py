@@ -12,8 +12,9 @@ import pytest
 
 from evsynth.errors import InputError
 from evsynth.records.screening import ScreeningLog
-from evsynth.records.screening.priority import rank
+from evsynth.records.screening.priority import DEFAULT_SETTINGS, rank
 from evsynth.records.screening.simulate import (
+    SimulationResult,
     read_labelled,
     records_to_recall,
     rrf,
@@ -29,6 +30,8 @@ def test_wss_and_rrf_on_hand_made_orders() -> None:
     assert records_to_recall(found) == 3
     assert wss(found) == pytest.approx(0.65, abs=1e-15)
     assert rrf(found) == pytest.approx(0.5, abs=1e-15)
+    result = SimulationResult(tuple("abcdefghij"), tuple(found), 0, DEFAULT_SETTINGS)
+    assert (result.screened_to_last, result.longest_gap) == (3, 1)
     # 20 relevant of 100, all first: 95 % = 19 found after 19 records;
     # WSS = 81/100 - 0.05 = 0.76. 10 records screened: 10 of 20 found.
     perfect = [1] * 20 + [0] * 80
@@ -86,6 +89,7 @@ def test_simulation_is_reproducible_and_finds_separable_includes_first() -> None
     assert a.wss95 == pytest.approx((200 - 11) / 200 - 0.05)
     data = a.to_dict()
     assert [data[k] for k in ("records", "relevant", "screened_to_last")] == [200, 10, 11]
+    assert data["longest_gap"] == 1  # only the excluded starting record between includes
     fig = a.plot_recall()
     assert fig.axes[0].get_xlabel() == "Share of records screened"
 

@@ -13,6 +13,8 @@ Metrics (the two records of prior knowledge are counted as screened, first):
 - ``rrf10``: relevant records found, the share of the ``R`` relevant records found after
   screening ``ceil(0.10 N)`` records (10 % of the records).
 - ``screened_to_last``: records screened when the last relevant one was found.
+- ``longest_gap``: most irrelevant records screened in a row before that point (what a
+  "stop after N irrelevant in a row" rule would have needed to exceed).
 
 References
 ----------
@@ -110,6 +112,19 @@ class SimulationResult:
     def screened_to_last(self) -> int:
         return max(i for i, hit in enumerate(self.found, start=1) if hit)
 
+    @property
+    def longest_gap(self) -> int:
+        """Most irrelevant records screened in a row before the last relevant one was found.
+
+        A team that stops after that many irrelevant records in a row would have missed a
+        relevant record; the value informs such a stopping rule for reviews like this one.
+        """
+        gap = longest = 0
+        for hit in self.found[: self.screened_to_last]:
+            gap = 0 if hit else gap + 1
+            longest = max(longest, gap)
+        return longest
+
     def recall_curve(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Share of records screened (x) against share of relevant records found (y)."""
         n = len(self.found)
@@ -125,6 +140,7 @@ class SimulationResult:
             "wss95": self.wss95,
             "rrf10": self.rrf10,
             "screened_to_last": self.screened_to_last,
+            "longest_gap": self.longest_gap,
             "order": list(self.order),
             "seed": self.seed,
         }
@@ -135,7 +151,8 @@ class SimulationResult:
             f"{self.relevant} relevant\n"
             f"  WSS@95 {self.wss95:.3f}; RRF@10 {self.rrf10:.3f}; "
             f"last relevant record found after {self.screened_to_last} "
-            f"({100 * self.screened_to_last / self.records:.1f} %)"
+            f"({100 * self.screened_to_last / self.records:.1f} %); longest run of irrelevant "
+            f"records before it {self.longest_gap}"
         )
 
     def plot_recall(self, ax: Any = None) -> Any:
