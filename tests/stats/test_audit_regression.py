@@ -38,6 +38,12 @@ RTOL_CLOSED = 1e-8  # same arithmetic as metafor
 RTOL_ITER = 1e-5  # metafor's Fisher scoring stops at a 1e-5 change; uniroot's tolerance for PM
 TINY_P = 1e-300  # p-values below the smallest normal double are rounding noise
 PROPAGATION = 1e3
+# metafor's warnings and the evsynth warning that must accompany the same situation
+WARNING_MAP = {
+    "Knapp & Hartung method is not meant": "Knapp-Hartung adjustment is meant for random-effects",
+    "Ratio of largest to smallest sampling variance": "The largest sampling variance is",
+    "Fisher scoring algorithm may have gotten stuck": "local maximum",
+}
 
 
 def _vector(x: Any) -> np.ndarray:
@@ -98,6 +104,10 @@ def check_set(ds: dict[str, Any], sample: int | None, offset: int) -> None:
             continue
         what = f"{ds['name']} {f['method']}/{f['test']}/{f['level']:g}"
         res = rma(yi, vi, mods=mods, method=f["method"], test=f["test"], level=f["level"])
+        for msg in f["warnings"]:
+            for key, ours_w in WARNING_MAP.items():
+                if msg.startswith(key):
+                    assert any(ours_w in w for w in res.warnings), (what, msg, res.warnings)
         if f["error"] is not None:
             # metafor stops (PM root beyond tau2.max); evsynth widens the search and says so
             assert any("widened" in w or "converge" in w for w in res.warnings), what
