@@ -335,3 +335,45 @@ def test_transformed_proportions_are_reported_as_proportions(tmp_path: Path, mea
     assert f"{ref['pred']:.2f} [{ref['ci_lb']:.2f}, {ref['ci_ub']:.2f}]" in svg
     assert "Proportion [95% CI]" in svg
     assert "Test for overall effect" not in svg  # a test of p = 0 would mean nothing here
+
+
+def test_subgroups_from_a_column(tmp_path: Path) -> None:
+    """Each subgroup pooled on its own (as rma on the subset) and RevMan's Q between them."""
+    from evsynth.stats.models import rma
+
+    c = BIAS["bcg"]
+    groups = ["early"] * 6 + ["late"] * 7
+    rows = [
+        f"Trial {i + 1},{y!r},{v!r},{g}"
+        for i, (y, v, g) in enumerate(zip(c["yi"], c["vi"], groups, strict=True))
+    ]
+    data = _csv(tmp_path / "bcg_groups.csv", "study,yi,vi,era", rows)
+    forest = tmp_path / "forest.svg"
+    out = _json(
+        _run(str(data), "--measure", "RR", "--subgroup", "Era", "--format", "json",
+             "--forest", str(forest))
+    )  # fmt: skip
+    sg = out["subgroups"]
+    assert sg["column"] == "Era" and [g["name"] for g in sg["groups"]] == ["early", "late"]
+    early = rma(c["yi"][:6], c["vi"][:6])
+    late = rma(c["yi"][6:], c["vi"][6:])
+    assert sg["groups"][0]["estimate"] == pytest.approx(early.estimate, rel=1e-12)
+    assert sg["groups"][1]["ci_upper"] == pytest.approx(late.ci_upper, rel=1e-12)
+    between = rma([early.estimate, late.estimate], sei=[early.se, late.se], method="FE")
+    assert sg["Q_between"] == pytest.approx(between.Q, rel=1e-10)
+    assert sg["Q_between_df"] == 1
+    svg = forest.read_text(encoding="utf-8")
+    assert "early" in svg and "Subtotal (REML)" in svg and "Test for subgroup differences" in svg
+    text = " ".join(_run(str(data), "--measure", "RR", "--subgroup", "era").stdout.split())
+    assert "Subgroups by era: early (k = 6): " in text
+    assert "Test for subgroup differences: Q = " in text
+
+
+def test_subgroup_errors_name_the_column_and_row(tmp_path: Path) -> None:
+    data = _csv(tmp_path / "g.csv", "study,yi,vi,era", ["A,1,0.1,x", "B,2,0.2,", "C,1,0.3,y"])
+    result = _run(str(data), "--subgroup", "era")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {data}, row 3, column 'era': the subgroup is missing"
+    result = _run(str(data), "--subgroup", "region")
+    assert result.exit_code == 2
+    assert f"Error: {data}, row 1, column 'region': no subgroup column 'region'" in result.stderr

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from evsynth.errors import InputError
+
 if TYPE_CHECKING:
+    import pandas as pd
+
     from evsynth.stats.bias import RankTestResult, RegtestResult, TrimFillResult
     from evsynth.stats.escalc import EffectSizes
+    from evsynth.stats.regression import SubgroupResult
     from evsynth.stats.results import RMAResult
 
 #: Egger's test is reported only from this many studies on (Sterne et al. 2011).
@@ -33,6 +38,8 @@ class Analysis:
     begg: RankTestResult | None = None
     trimfill: TrimFillResult | None = None
     warnings: tuple[str, ...] = field(default=())
+    subgroups: SubgroupResult | None = None
+    subgroup_column: str | None = None
 
 
 @click.command(name="meta")
@@ -88,6 +95,13 @@ class Analysis:
     "10 studies); the funnel plot then shows the filled studies.",
 )
 @click.option(
+    "--subgroup",
+    default=None,
+    metavar="COLUMN",
+    help="Pool the studies separately by the values of this column and test the difference "
+    "between subgroups (RevMan's Q between; the forest plot shows the subgroups).",
+)
+@click.option(
     "--pre-post-r",
     type=float,
     default=None,
@@ -103,6 +117,7 @@ def meta(
     forest: Path | None,
     funnel: Path | None,
     bias: bool,
+    subgroup: str | None,
     pre_post_r: float | None,
 ) -> None:
     """Pool the effect sizes in DATA.csv (columns named as metafor's escalc arguments)."""
@@ -110,7 +125,7 @@ def meta(
 
     # Check the plot file names before any work, so that a bad one leaves nothing behind.
     plot_formats = {path: figure_format(path) for path in (forest, funnel) if path is not None}
-    analysis = analyse(data, measure, method, test, level, pre_post_r, bias=bias)
+    analysis = analyse(data, measure, method, test, level, pre_post_r, bias=bias, subgroup=subgroup)
     text = (
         json.dumps(to_json(analysis, data), indent=2, allow_nan=False)
         if fmt.lower() == "json"
@@ -130,6 +145,7 @@ def analyse(
     pre_post_r: float | None = None,
     *,
     bias: bool = False,
+    subgroup: str | None = None,
 ) -> Analysis:
     """Read the table, fit the model, run Egger's test when k >= 10 (and, with ``bias``, all
     bias diagnostics at any k); collect the warnings."""
@@ -141,7 +157,7 @@ def analyse(
     # rma, rma_mh and rma_peto check method, test and level with messages naming what is allowed.
     method_code = method.upper()
     test = test.lower()
-    es, _table = read_effect_table(data, measure, pre_post_r=pre_post_r)
+    es, table = read_effect_table(data, measure, pre_post_r=pre_post_r)
     warnings: list[str] = []
     keep = np.isfinite(es.yi) & np.isfinite(es.vi)
     labels = es.labels()
@@ -153,8 +169,6 @@ def analyse(
             f"effect size omitted: {', '.join(dropped)}."
         )
     if not keep.any() and method_code not in {"MH", "PETO"}:
-        from evsynth.errors import InputError
-
         raise InputError("no study has an estimable effect size", file=str(data))
     if method_code in {"MH", "PETO"}:
         res = _binary_model(es, method_code, level, data)
@@ -173,6 +187,21 @@ def analyse(
             ni=ni,
         )
     warnings = [*res.warnings, *warnings]
+    if subgroup is not None:
+        if method_code in {"MH", "PETO"}:
+            raise InputError(
+                f"--subgroup pools each subgroup with rma; it is not available with {method_code}",
+                column="method",
+            )
+        groups = _subgroup_values(table, subgroup, str(data))[keep]
+        sg = _subgroups(res, groups)
+        analysis = _main_diagnostics(res, warnings, bias)
+        return replace(analysis, subgroups=sg, subgroup_column=subgroup)
+    return _main_diagnostics(res, warnings, bias)
+
+
+def _main_diagnostics(res: RMAResult, warnings: list[str], bias: bool) -> Analysis:
+    """Egger's test from k = 10, or every bias diagnostic with ``--bias``."""
     if bias:
         return _with_bias_diagnostics(res, warnings)
     egger = None
@@ -184,6 +213,43 @@ def analyse(
             "funnel-plot asymmetry tests such as Egger's have low power (Sterne et al. 2011)."
         )
     return Analysis(res, egger=egger, warnings=tuple(warnings))
+
+
+def _subgroup_values(table: pd.DataFrame, name: str, file: str) -> Any:
+    """The subgroup of every row, as text; a missing column or a blank cell is an InputError."""
+    import numpy as np
+
+    columns = {str(c).lower(): str(c) for c in table.columns}
+    column = columns.get(name.lower())
+    if column is None:
+        raise InputError(
+            f"no subgroup column '{name}'; the columns are {', '.join(map(str, table.columns))}",
+            file=file,
+            row=1,
+            column=name,
+        )
+    values = []
+    for line, cell in zip(table.index, table[column], strict=True):
+        text = "" if cell is None else (f"{cell:g}" if isinstance(cell, float) else str(cell))
+        if text.strip() in {"", "nan"}:
+            raise InputError("the subgroup is missing", file=file, row=int(line), column=column)
+        values.append(text.strip())
+    return np.array(values, dtype=object)
+
+
+def _subgroups(res: RMAResult, groups: Any) -> SubgroupResult:
+    from evsynth.stats.regression import subgroups
+
+    return subgroups(
+        res.yi,
+        res.vi,
+        list(groups),
+        method=res.method,
+        test=res.test,
+        level=res.level,
+        slab=res.slab,
+        measure=res.measure,
+    )
 
 
 def _egger(res: RMAResult) -> RegtestResult:
@@ -209,8 +275,6 @@ def _with_bias_diagnostics(res: RMAResult, warnings: list[str]) -> Analysis:
 
 def _attempt(name: str, run: Any, warnings: list[str]) -> Any:
     """Run a diagnostic; when the data cannot support it, say why instead of failing."""
-    from evsynth.errors import InputError
-
     try:
         return run()
     except InputError as exc:
@@ -220,7 +284,6 @@ def _attempt(name: str, run: Any, warnings: list[str]) -> Any:
 
 
 def _binary_model(es: EffectSizes, method: str, level: float, data: Path) -> RMAResult:
-    from evsynth.errors import InputError
     from evsynth.stats.models import rma_mh, rma_peto
 
     if es.ai is None or es.bi is None or es.ci is None or es.di is None:
@@ -244,8 +307,40 @@ def to_json(analysis: Analysis, data: Path) -> dict[str, Any]:
         payload["begg"] = analysis.begg.to_dict()
     if analysis.trimfill is not None:
         payload["trimfill"] = analysis.trimfill.to_dict()
+    if analysis.subgroups is not None:
+        payload["subgroups"] = _subgroups_json(analysis.subgroups, analysis.subgroup_column)
     payload["warnings"] = list(analysis.warnings)
     return payload
+
+
+def _subgroups_json(sg: SubgroupResult, column: str | None) -> dict[str, Any]:
+    def clean(x: float) -> float | None:
+        return float(x) if math.isfinite(float(x)) else None
+
+    return {
+        "column": column,
+        "groups": [
+            {
+                "name": name,
+                "k": fit.k,
+                "estimate": clean(fit.estimate),
+                "se": clean(fit.se),
+                "ci_lower": clean(fit.ci_lower),
+                "ci_upper": clean(fit.ci_upper),
+                "tau2": clean(fit.tau2),
+                "I2": clean(fit.I2),
+                "Q": clean(fit.Q),
+                "Q_p": clean(fit.Q_p),
+                "studies": list(fit.slab),
+            }
+            for name, fit in zip(sg.levels, sg.fits, strict=True)
+        ],
+        "Q_between": clean(sg.Q_between),
+        "Q_between_df": sg.Q_between_df,
+        "Q_between_p": clean(sg.Q_between_p),
+        "QM": clean(sg.QM),
+        "QM_p": clean(sg.QM_p),
+    }
 
 
 # ---------------------------------------------------------------------- text report
@@ -346,6 +441,19 @@ def to_text(analysis: Analysis, data: Path) -> str:
             )
         results += "."
 
+    sg = analysis.subgroups
+    if sg is not None:
+        parts = [
+            f"{name} (k = {fit.k}): {_fmt(back(fit.estimate))} "
+            f"({lv} CI {_fmt(back(fit.ci_lower))} to {_fmt(back(fit.ci_upper))})"
+            for name, fit in zip(sg.levels, sg.fits, strict=True)
+        ]
+        results += (
+            f" Subgroups by {analysis.subgroup_column}: {'; '.join(parts)}. Test for subgroup "
+            f"differences: Q = {sg.Q_between:.2f} (df = {sg.Q_between_df}, "
+            f"{_p(sg.Q_between_p)})."
+        )
+
     lines = [_wrap(methods), "", _wrap(results), ""]
     lines.extend(_study_table(res, back, ni))
     if warnings:
@@ -436,7 +544,16 @@ def _write_plots(
     res = analysis.result
     rendered: list[tuple[Path, bytes]] = []
     if forest is not None:
-        rendered.append((forest, figure_bytes(forest_plot(res), formats[forest])))
+        sg = analysis.subgroups
+        if sg is not None:
+            fig = forest_plot(
+                res,
+                subgroups=list(zip(sg.levels, sg.fits, strict=True)),
+                subgroup_test=(sg.Q_between, float(sg.Q_between_df), sg.Q_between_p),
+            )
+        else:
+            fig = forest_plot(res)
+        rendered.append((forest, figure_bytes(fig, formats[forest])))
     if funnel is not None:
         shown = analysis.trimfill if analysis.trimfill is not None else res
         fig = funnel_plot(shown, contours=(90.0, 95.0, 99.0))
