@@ -53,7 +53,7 @@ record_fields = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(record_fields, min_size=1, max_size=12))
 def test_groups_are_sound(fields: list[dict[str, object]]) -> None:
     records = [Record(id=f"r{i}", **f) for i, f in enumerate(fields)]  # type: ignore[arg-type]
