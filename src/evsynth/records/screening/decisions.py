@@ -539,12 +539,13 @@ class ScreeningLog:
         return standing
 
     def history(self, record_id: str, stage: str | None = None) -> tuple[ScreeningDecision, ...]:
-        """Every row about a record, in the order recorded (changed decisions included)."""
-        return tuple(
-            d
-            for d in self.decisions
-            if d.record_id == record_id and (stage is None or d.stage == stage)
-        )
+        """Every row about a record, in the order recorded (changed decisions included).
+
+        Without ``stage``: the title/abstract rows, then the full-text rows.
+        """
+        if stage is not None:
+            return tuple(self._rows.get((record_id, stage), ()))
+        return tuple(d for s in STAGES for d in self._rows.get((record_id, s), ()))
 
     def visible_decisions(
         self, record_id: str, stage: str, viewer: str, *, unblind: bool = False
