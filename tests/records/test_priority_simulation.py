@@ -123,3 +123,19 @@ def test_simulation_on_donners_2021() -> None:
     assert result.wss95 > 0.60
     assert result.rrf10 > 0.65
     assert result.screened_to_last < 100
+
+
+def test_protocol_keywords_order_records_before_the_model_can_learn() -> None:
+    records = [
+        {"id": "a", "title": "Knee replacement outcomes", "abstract": ""},
+        {"id": "b", "title": "Epidural adhesiolysis in rats", "abstract": "Adhesiolysis."},
+        {"id": "c", "title": "Percutaneous adhesiolysis for disc herniation", "abstract": ""},
+    ]
+    log = ScreeningLog()
+    # The model's text counts the title twice: c has 2 x (adhesiolysis + disc herniation) = 4
+    # hits; b has 3 x adhesiolysis - 2 x rats = 1; a has none.
+    order = rank(records, log, prefer=("adhesiolysis", "disc herniation"), avoid=("rats",))
+    assert order == ("c", "b", "a")
+    assert rank(records, log, prefer=("adhesiolysis",), avoid=("rats",))[-1] == "a"
+    # Whole words only: "adhesiolysis" does not match inside another word.
+    assert rank(records, log, prefer=("lysis",)) == ("a", "b", "c")

@@ -37,6 +37,15 @@ def _stage_records(project: Path, stage: str) -> list[dict[str, Any]]:
     return records
 
 
+def _keywords(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``screening.highlight`` as the ranking's keywords before the model can be trained."""
+    from evsynth.records.screening._io import screening_settings
+    from evsynth.records.screening.terminal import Highlight
+
+    words = Highlight.from_setting(screening_settings(project).get("highlight"))
+    return words.neutral + words.include, words.exclude
+
+
 @click.group()
 def screen() -> None:
     """Screen records; priority ranking, agreement and simulation."""
@@ -157,7 +166,10 @@ def rank(project: Path, stage: str, reviewer: str | None, limit: int | None, fmt
     from evsynth.records.screening.priority import rank as rank_records
 
     records = _stage_records(project, stage)
-    order = rank_records(records, ScreeningLog.load(project), stage, reviewer=reviewer)
+    prefer, avoid = _keywords(project)
+    order = rank_records(
+        records, ScreeningLog.load(project), stage, reviewer=reviewer, prefer=prefer, avoid=avoid
+    )
     order = order[:limit] if limit else order
     if fmt == "json":
         _echo_json({"stage": stage, "order": list(order)})
@@ -178,7 +190,10 @@ def next_record(project: Path, stage: str, reviewer: str, fmt: str) -> None:
     from evsynth.records.screening.priority import rank as rank_records
 
     records = _stage_records(project, stage)
-    order = rank_records(records, ScreeningLog.load(project), stage, reviewer=reviewer)
+    prefer, avoid = _keywords(project)
+    order = rank_records(
+        records, ScreeningLog.load(project), stage, reviewer=reviewer, prefer=prefer, avoid=avoid
+    )
     record = next((r for r in records if order and r["id"] == order[0]), None)
     if fmt == "json":
         _echo_json(

@@ -155,6 +155,26 @@ def relevance_scores(
     return np.asarray(model.decision_function(features), dtype=np.float64)
 
 
+def keyword_scores(
+    texts: Sequence[str], prefer: Sequence[str], avoid: Sequence[str]
+) -> NDArray[np.float64]:
+    """Whole-word keyword hits per text: ``prefer`` words count +1, ``avoid`` words -1."""
+    import re
+
+    def pattern(words: Sequence[str]) -> re.Pattern[str] | None:
+        terms = [re.escape(w.strip()) for w in words if w.strip()]
+        return re.compile(r"\b(?:" + "|".join(terms) + r")\b", re.IGNORECASE) if terms else None
+
+    good, bad = pattern(prefer), pattern(avoid)
+    out = np.zeros(len(texts), dtype=np.float64)
+    for i, text in enumerate(texts):
+        if good is not None:
+            out[i] += len(good.findall(text))
+        if bad is not None:
+            out[i] -= len(bad.findall(text))
+    return out
+
+
 def _training_labels(log: ScreeningLog, record_id: str, stage: str) -> int | None:
     """1 relevant, 0 irrelevant, None unknown: the settled outcome, else the decisions so far."""
     outcome = log.outcome(record_id, stage)
@@ -176,6 +196,8 @@ def rank(
     reviewer: str | None = None,
     settings: PrioritySettings = DEFAULT_SETTINGS,
     features: Any = None,
+    prefer: Sequence[str] = (),
+    avoid: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """Records still to be screened, most likely relevant first.
 
@@ -191,12 +213,15 @@ def rank(
     features
         The records' :func:`feature_matrix` when the caller ranks the same records repeatedly
         (the terminal does, every few decisions); computed here when not given.
+    prefer, avoid
+        Protocol keywords (``screening.highlight``) that order the records before the model can
+        be trained: records mentioning more ``prefer`` words and fewer ``avoid`` words first.
 
     Returns
     -------
     tuple of str
         Record IDs. Until there is at least one relevant and one irrelevant decision the order
-        is the records' own order.
+        comes from the keywords, else it is the records' own order.
     """
     if stage not in STAGES:
         raise InputError(f"invalid stage {stage!r}; expected one of {', '.join(STAGES)}")
@@ -221,7 +246,11 @@ def rank(
         features, np.asarray(labelled, dtype=np.intp), np.asarray(labels, dtype=np.int_), settings
     )
     if scores is None:
-        return tuple(ids[i] for i in todo)
+        if not (prefer or avoid):
+            return tuple(ids[i] for i in todo)
+        scores = keyword_scores(
+            [record_text(records[i], settings) for i in range(len(ids))], prefer, avoid
+        )
     # Stable sort: equal scores keep the records' own order, so the ranking is reproducible.
     order = sorted(todo, key=lambda i: -scores[i])
     return tuple(ids[i] for i in order)

@@ -134,7 +134,17 @@ def screen_in_terminal(
 
     def queue() -> list[str]:
         if prioritise:
-            return list(rank(records, log, stage, reviewer=reviewer, features=features))
+            return list(
+                rank(
+                    records,
+                    log,
+                    stage,
+                    reviewer=reviewer,
+                    features=features,
+                    prefer=highlight.neutral + highlight.include,
+                    avoid=highlight.exclude,
+                )
+            )
         return [rid for rid in by_id if reviewer not in log.current(rid, stage)]
 
     pending = queue()
