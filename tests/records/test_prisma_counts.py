@@ -245,3 +245,30 @@ def test_given_other_methods_column_follows_the_template() -> None:
                 "other_methods": {"identified": {"Websites": 4}},
             }
         )
+
+
+def test_removals_file_and_other_methods_setting(tmp_path: Path) -> None:
+    records = (*(Record(f"r{i}", source="s1") for i in range(4)), Record("x0", source="hand"))
+    sources = (
+        Source("s1", "PubMed", "a.nbib", "nbib", "2026-01-01T00:00:00Z", 4),
+        Source("hand", "Files from trial authors", "b.csv", "csv", "2026-01-01T00:00:00Z", 1),
+    )
+    RecordSet(records, sources, ()).save(tmp_path)
+    (tmp_path / "review.yaml").write_text(
+        "title: t\nscreening:\n  other_methods: [hand]\n", encoding="utf-8"
+    )
+    (tmp_path / "screening").mkdir()
+    removals = tmp_path / "screening" / "removals.csv"
+    removals.write_text(
+        "record_id,kind,reason\nr0,automation,not English\nr1,other,published before 1990\n",
+        encoding="utf-8",
+    )
+    counts = prisma_counts(tmp_path)
+    db = counts.databases
+    assert (db.automation_removed, db.other_removed, db.records_awaiting_screening) == (1, 1, 2)
+    assert counts.other_methods is not None
+    assert counts.other_methods.identified == {"Files from trial authors": 1}
+    removals.write_text("record_id,kind,reason\nr0,robot,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        prisma_counts(tmp_path)
+    assert (err.value.row, err.value.column) == (2, "kind")
