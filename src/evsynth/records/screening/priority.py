@@ -1,10 +1,11 @@
 """Priority screening: rank unscreened records by predicted relevance (active learning).
 
-Title and abstract are turned into TF-IDF features (word unigrams and bigrams, sublinear term
-frequency) once for the whole record set; a class-balanced linear classifier from scikit-learn
-is trained on the decisions made so far and scores the records not yet screened. The ranking is
-retrained as decisions come in (every ``batch_size`` decisions in a simulation; at every call of
-:func:`rank`). The model only orders records: every record is still screened by people, so a
+Title and abstract (the title counted twice) are turned into TF-IDF features (word unigrams
+and bigrams seen in at least two records, sublinear term frequency) once for the whole record
+set; a class-balanced linear support vector machine from scikit-learn is trained on the
+decisions made so far and scores the records not yet screened. The ranking is retrained as
+decisions come in (in a simulation after every record, later in growing batches; at every call
+of :func:`rank`). The model only orders records: every record is still screened by people, so a
 poor model costs time, never a study.
 
 References
@@ -20,6 +21,7 @@ References
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -159,7 +161,6 @@ def keyword_scores(
     texts: Sequence[str], prefer: Sequence[str], avoid: Sequence[str]
 ) -> NDArray[np.float64]:
     """Whole-word keyword hits per text: ``prefer`` words count +1, ``avoid`` words -1."""
-    import re
 
     def pattern(words: Sequence[str]) -> re.Pattern[str] | None:
         terms = [re.escape(w.strip()) for w in words if w.strip()]
