@@ -66,3 +66,22 @@ def test_every_benchmark_record_is_read() -> None:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = sum(1 for _ in csv.DictReader(handle))
         assert len(import_file(path, keep_ids=True).records) == rows
+
+
+def test_the_command_line_json_scores_the_same() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from evsynth.cli import cli
+
+    folder = BENCH / "special_cases"
+    require(folder.is_dir(), f"{folder} present")
+    result = CliRunner().invoke(cli, ["dedup", str(folder / "records.csv"), "--format", "json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["records"] == 12
+    score = pairwise(report["duplicate_groups"], read_truth(folder / "duplicates.csv"))
+    assert (score.precision, score.recall) == (1.0, 1.0)
+    # The conference paper and its later journal version (Standing et al.) are one study.
+    assert ["id_0000009", "id_0000010"] in report["same_study_groups"]
