@@ -8,6 +8,8 @@ the protocol.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -39,6 +41,8 @@ READ_PAGES = [
     ("prisma", ()),
     ("documents", ()),
     ("job-status", ("JOB",)),
+    ("job-download", ("DONE",)),
+    ("document-file", ("DONE", "report.html")),
 ]
 # Pages that exist only to change something: read-only members get 403 even on GET.
 WRITE_PAGES = [("screen", ("title_abstract",)), ("screen", ("full_text",))]
@@ -78,11 +82,24 @@ def world(team: dict[str, Any], clients: dict[str, Client]) -> dict[str, Any]:
         row={"study_id": "s1", "label": "Study 1", "design": "rct"},
     )
     job = Job.objects.create(review=review, kind="import", created_by=team["lena"])
-    return {"review": review, "clients": clients, "job": job}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("report.html", "<p>report</p>")
+    done = Job.objects.create(
+        review=review,
+        kind="documents",
+        created_by=team["lena"],
+        status="done",
+        output=buffer.getvalue(),
+        output_name="documents.zip",
+        result={"files": ["report.html"]},
+    )
+    return {"review": review, "clients": clients, "job": job, "done": done}
 
 
 def _url(world: dict[str, Any], name: str, args: tuple[str, ...]) -> str:
-    resolved = [world["job"].pk if a == "JOB" else a for a in args]
+    jobs = {"JOB": world["job"].pk, "DONE": world["done"].pk}
+    resolved = [jobs.get(a, a) for a in args]
     return reverse(name, args=[world["review"].pk, *resolved])
 
 
