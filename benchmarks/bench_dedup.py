@@ -66,8 +66,8 @@ def main(n: int) -> dict[str, object]:
     project = RecordSet(tuple(records), (Source("generated", "generated", "-", "csv", "-", n),))
     stored = store_result(project, result)
     groups = duplicate_groups(stored)
-    with tempfile.TemporaryDirectory() as folder:
-        stored.save(folder)
+    with tempfile.TemporaryDirectory() as scratch:
+        stored.save(scratch)
     t_store = time.perf_counter() - t0
     assert len(groups) == len(result.duplicate_groups)
     score = pairwise(result.duplicate_groups, truth)
