@@ -226,3 +226,20 @@ def test_kendall_beyond_the_exact_limit_uses_the_normal_approximation() -> None:
     from scipy import stats
 
     assert p == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-12)
+
+
+def test_begg_with_a_constant_ranking_is_undefined_not_an_error() -> None:
+    """All standardised effects equal: R's cor.test gives NA; so does evsynth, with a reason."""
+    rk = ranktest(rma([0.0, 0.0, 0.0], [1.0, 1.0, 0.5], method="FE"))
+    assert math.isnan(rk.tau) and math.isnan(rk.p_value)
+    assert "undefined" in rk.warnings[-1]
+    assert rk.to_dict()["tau"] is None
+
+
+def test_trimfill_with_identical_effects_fills_nothing() -> None:
+    """metafor stops with 'did not converge' here (it chases rounding noise); there is no
+    asymmetry to fill, so evsynth reports k0 = 0 and says why."""
+    res = rma([1.0, 1.0, 1.0], [1.0, 1.0, 0.21875], method="FE")
+    tf = trimfill(res, side="left")
+    assert tf.k0 == 0 and tf.fit is res and not tf.filled.any()
+    assert "same effect" in tf.warnings[0]

@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from evsynth.errors import InputError
 from evsynth.stats.bias import kendall_test, ranktest, regtest, trimfill
 from evsynth.stats.models import rma
 
@@ -53,7 +54,12 @@ def test_trimfill_never_crashes_and_fills_mirror_images(
 ) -> None:
     yi, vi = data
     res = rma(yi, vi, method="FE")
-    tf = trimfill(res, estimator=estimator, side="left")
+    try:
+        tf = trimfill(res, estimator=estimator, side="left")
+    except InputError as exc:
+        # metafor stops the same way when the estimate of k0 oscillates
+        assert "did not converge" in exc.message
+        return
     assert 0 <= tf.k0 < yi.size
     assert tf.fit.k == yi.size + tf.k0
     assert int(tf.filled.sum()) == tf.k0

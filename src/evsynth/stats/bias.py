@@ -323,7 +323,14 @@ def ranktest(res: RMAResult) -> RankTestResult:
     vb = 1.0 / float(np.sum(wi))
     ystar = (yi - theta) / np.sqrt(vi - vb)
     tau, pval, exact = kendall_test(ystar, vi)
-    warnings = (low_power_warning("Begg's rank correlation test", k),) if k < 10 else ()
+    warnings: tuple[str, ...] = ()
+    if k < MIN_STUDIES_FOR_TESTS:
+        warnings += (low_power_warning("Begg's rank correlation test", k),)
+    if math.isnan(tau):
+        warnings += (
+            "Begg's test is undefined here: the standardised effects or the variances are all "
+            "equal, so there is no ranking to correlate.",
+        )
     return RankTestResult(tau, pval, k, exact, warnings)
 
 
@@ -352,6 +359,9 @@ def kendall_test(x: ArrayLike, y: ArrayLike) -> tuple[float, float, bool]:
     # tau-b from scipy's O(n log n) pair counting (R's cor(method = "kendall") is tau-b too)
     tau = float(stats.kendalltau(xa, ya).statistic) if denom > 0 else math.nan
     ties = tx.size > 0 or ty.size > 0
+    if not denom > 0:
+        # one variable is constant: tau is undefined (R's cor.test gives NA, with a warning)
+        return math.nan, math.nan, False
     if not ties and n <= EXACT_KENDALL_MAX_N:
         # Number of concordant pairs, as cor.test: q = round((r + 1) n (n - 1) / 4).
         q = round((tau + 1.0) * n * (n - 1) / 4.0)
@@ -554,6 +564,20 @@ def trimfill(
     if k < 2:
         raise InputError("Trim-and-fill needs at least 2 studies")
     method = res.method
+    if float(np.ptp(yi0)) <= 1e-12 * max(1.0, float(np.max(np.abs(yi0)))):
+        # Identical effects cannot be asymmetric; metafor's iteration would chase rounding noise
+        # in the centred values and stop with "did not converge".
+        return TrimFillResult(
+            k0=0,
+            se_k0=math.nan,
+            p_k0=0.5 if est_name == "R0" else math.nan,
+            side=side if side in {"left", "right"} else "left",
+            estimator=est_name,
+            fit=res,
+            filled=_readonly_bools(k),
+            original=res,
+            warnings=("All studies have the same effect: there is no asymmetry to fill.",),
+        )
 
     if side is None:
         if k < 3:
@@ -584,7 +608,10 @@ def trimfill(
         k0_prev = k0
         it += 1
         if it > maxiter:
-            raise InputError("Trim-and-fill did not converge")
+            raise InputError(
+                f"Trim-and-fill did not converge in {maxiter} iterations (the estimated number "
+                "of missing studies keeps changing)"
+            )
         trimmed = rma(yi[: k - k0], vi[: k - k0], method=method)
         beta = float(trimmed.estimate)
         yc = yi - beta
@@ -650,6 +677,12 @@ def trimfill(
         original=res,
         warnings=warnings,
     )
+
+
+def _readonly_bools(k: int) -> NDArray[np.bool_]:
+    out = np.zeros(k, dtype=bool)
+    out.setflags(write=False)
+    return out
 
 
 # ---------------------------------------------------------------------- funnel contours
