@@ -117,3 +117,18 @@ def test_exact_count_beyond_float_range_is_infinite() -> None:
     pt = permutation_test(res, iterations=20, seed=1)
     assert pt.exact_count == float("inf") and pt.to_dict()["exact_count"] is None
     assert pt.permutations == 20
+
+
+def test_observed_model_that_metafor_cannot_fit_counts_every_permutation() -> None:
+    """metafor's rma stops on these data (Fisher scoring does not converge); the engine falls
+    back, and the permutation test then counts every sign flip and says so."""
+    res = rma([0.0, 0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0, 0.125], method="REML")
+    pt = permutation_test(res, exact=True)
+    assert pt.used == 32 and pt.nonconverged == "keep"
+    assert 1 / 32 <= pt.p_value <= 1
+    assert "did not converge for the observed data" in pt.warnings[0]
+    bcg7 = next(c for c in _cases(True) if c["label"] == "bcg7 ablat REML z exact")
+    assert (
+        "1 of 2520 permutations were left out"
+        in permutation_test(_model(bcg7), exact=True).warnings[0]
+    )

@@ -95,6 +95,7 @@ class PermutationResult:
     coefficients_perm: FloatArray
     QM_perm: FloatArray
     nonconverged: str
+    warnings: tuple[str, ...] = ()
 
     @property
     def has_moderators(self) -> bool:
@@ -125,6 +126,7 @@ class PermutationResult:
                 float(self.model_p_values[0]) if not self.has_moderators else self.QM_p_model
             ),
             "nonconverged": self.nonconverged,
+            "warnings": list(self.warnings),
         }
         if self.has_moderators:
             out["QM"] = self.QM
@@ -174,6 +176,7 @@ class PermutationResult:
                 f"{self.model_p_values[j]:8.4f} {self.coef_p_values[j]:8.4f}"
             )
         lines.append("pval* : permutation p-value")
+        lines.extend(f"Warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
     def plot(self, **kw: Any) -> Figure:
@@ -294,8 +297,25 @@ def permutation_test(
     if not use_exact:
         # metafor: the first permutation is the observed data
         beta[0], zval[0], qm[0], conv[0] = res.coefficients, res.coef_statistic, res.QM, True
-    if nonconverged == "drop":
-        beta[~conv], zval[~conv], qm[~conv] = np.nan, np.nan, np.nan
+    notes: list[str] = []
+    if nonconverged == "drop" and not np.all(conv):
+        observed = fit_batch(
+            res.yi, res.vi, method=res.method, test=res.test, X=None if int_only else res.X[None]
+        )
+        if not observed.converged[0]:
+            # metafor's rma stops on the observed data itself, so it has no rule to follow here
+            nonconverged = "keep"
+            notes.append(
+                f"Fisher scoring did not converge for the observed data (metafor stops with an "
+                f"error); all {n} permutations were counted, each with the engine's fallback "
+                "estimate where needed."
+            )
+        else:
+            beta[~conv], zval[~conv], qm[~conv] = np.nan, np.nan, np.nan
+            notes.append(
+                f"{int(np.sum(~conv))} of {n} permutations were left out because their model "
+                "did not converge (as metafor does)."
+            )
     used = int(np.sum(np.isfinite(qm)))
     with np.errstate(invalid="ignore"):
         hits = np.abs(zval) >= np.abs(res.coef_statistic)[None, :] - COMPTOL
@@ -324,6 +344,7 @@ def permutation_test(
         coefficients_perm=beta,
         QM_perm=qm,
         nonconverged=nonconverged,
+        warnings=tuple(notes),
     )
 
 
