@@ -58,23 +58,17 @@ def _favours(run: ReviewRun, analysis_id: str) -> tuple[str, str] | None:
 
 
 def _save(fig: Any, out_dir: Path, stem: str) -> tuple[str, str]:
-    import matplotlib.pyplot as plt
-
+    # The figure functions build plain Figure objects (no pyplot state), so saving is safe in
+    # the web application's worker threads and the figure is freed with its last reference.
     from evsynth.report.figures import save_figure
 
-    try:
-        save_figure(fig, out_dir / FIGURES_DIR / f"{stem}.svg")
-        save_figure(fig, out_dir / FIGURES_DIR / f"{stem}.png")
-    finally:
-        plt.close(fig)
+    save_figure(fig, out_dir / FIGURES_DIR / f"{stem}.svg")
+    save_figure(fig, out_dir / FIGURES_DIR / f"{stem}.png")
     return f"{FIGURES_DIR}/{stem}.svg", f"{FIGURES_DIR}/{stem}.png"
 
 
 def make_figures(run: ReviewRun, out_dir: Path) -> FigureSet:
     """Draw and save every figure of ``run`` under ``out_dir/figures``."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; never open a window
     from evsynth.report.figures.forest import forest_plot
 
     forest_svg: dict[str, str] = {}
