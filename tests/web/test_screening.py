@@ -221,3 +221,44 @@ def test_read_only_member_cannot_decide_through_json(screening: dict[str, Any]) 
     review, c = screening["review"], screening["c"]
     assert _decide(c["otto"], review, "pubmed-00001", "include").status_code == 403
     assert json.loads(c["otto"].get(reverse("records-json", args=[review.pk])).content)
+
+
+def test_priority_order_puts_the_likely_relevant_record_first(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    """With one inclusion and one exclusion, the records layer's ranking reorders the rest."""
+    from websupport import add_records
+
+    review, rob = team["review"], clients["rob"]
+    texts = [
+        ("epidural adhesiolysis for lumbar radicular pain", "catheter adhesiolysis epidural pain"),
+        ("total knee arthroplasty rehabilitation", "knee arthroplasty implant rehabilitation"),
+        ("knee arthroplasty implant survival", "arthroplasty implant knee revision"),
+        ("epidural adhesiolysis catheter trial", "adhesiolysis catheter epidural lumbar pain"),
+    ]
+    records = add_records(review, len(texts))
+    for record, (title, abstract) in zip(records, texts, strict=True):
+        record.data = {**record.data, "title": title, "abstract": abstract}
+        record.save()
+    _decide(rob, review, records[0].record_id, "include")
+    _decide(rob, review, records[1].record_id, "exclude")
+    url = reverse("screen", args=[review.pk, "title_abstract"])
+    # Import order: the knee record comes next.
+    assert f'data-record="{records[2].record_id}"' in rob.get(url).content.decode()
+    # Priority: the adhesiolysis record, like the included one, comes first; the choice stays.
+    html = rob.get(url + "?order=priority").content.decode()
+    assert f'data-record="{records[3].record_id}"' in html
+    assert f'data-record="{records[3].record_id}"' in rob.get(url).content.decode()
+
+
+def test_overview_shows_agreement_between_screeners(screening: dict[str, Any]) -> None:
+    """Cohen's kappa from the records layer: 3 of 4 agree, chance agreement 0.5, kappa 0.5."""
+    review, c = screening["review"], screening["c"]
+    rob = ["include", "include", "exclude", "exclude"]
+    rita = ["include", "exclude", "exclude", "exclude"]
+    for n, (a, b) in enumerate(zip(rob, rita, strict=True), start=1):
+        _decide(c["rob"], review, f"pubmed-{n:05d}", a)
+        _decide(c["rita"], review, f"pubmed-{n:05d}", b)
+    html = c["otto"].get(reverse("review-home", args=[review.pk])).content.decode()
+    # po = 3/4; pe = 0.5 x 0.25 + 0.5 x 0.75 = 0.5; kappa = (0.75 - 0.5) / 0.5 = 0.5.
+    assert "kappa 0.50 (moderate), 75.0% of 4 records" in html

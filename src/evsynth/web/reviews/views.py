@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +60,21 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/list.html", {"memberships": memberships})
 
 
+def _agreement(log: Any, stage: str) -> dict[str, Any] | None:
+    """Cohen's kappa between the two screeners at a stage (the records layer's ``kappa``)."""
+    from evsynth.records.screening.agreement import kappa
+
+    overall = kappa(log, stage).overall
+    if overall.n == 0:
+        return None
+    return {
+        "n": overall.n,
+        "kappa": None if math.isnan(overall.kappa) else overall.kappa,
+        "percent": overall.percent_agreement,
+        "label": overall.label,
+    }
+
+
 def _yaml_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -99,6 +115,7 @@ def review_home(request: HttpRequest, access: Access) -> HttpResponse:
                 "conflict": outcomes.count("conflict"),
                 "pending": outcomes.count("pending"),
                 "mine": sum(1 for rid in ids if viewer in log.current(rid, stage.value)),
+                "agreement": _agreement(log, stage.value),
             }
         )
     return page(

@@ -147,10 +147,19 @@ def open_for(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> bool
 
 
 def next_record(
-    review: Review, stage: str, viewer: str, skipped: set[str] | None = None
+    review: Review,
+    stage: str,
+    viewer: str,
+    skipped: set[str] | None = None,
+    *,
+    priority: bool = False,
+    terms: tuple[str, ...] = (),
 ) -> Record | None:
     """The next record this reviewer has not decided and that still needs decisions.
 
+    In import order, or with ``priority`` most likely relevant first: the records layer's
+    ranking (``evsynth.records.screening.priority.rank``, trained on the decisions so far; the
+    protocol's words order the records until there is one inclusion and one exclusion).
     Records in ``skipped`` (the reviewer pressed "next") come last.
     """
     log = screening_log(review)
@@ -159,6 +168,14 @@ def next_record(
     ]
     if not candidates:
         return None
+    if priority:
+        from evsynth.records.screening.priority import rank
+
+        open_ids = set(candidates)
+        rows = Record.objects.filter(review=review).values_list("record_id", "data")
+        records = [data for rid, data in rows if rid in open_ids or log.current(rid, stage)]
+        ranked = [rid for rid in rank(records, log, stage, reviewer=viewer, prefer=terms)]
+        candidates = [rid for rid in ranked if rid in open_ids] or candidates
     skipped = skipped or set()
     chosen = next((rid for rid in candidates if rid not in skipped), candidates[0])
     return Record.objects.get(review=review, record_id=chosen)

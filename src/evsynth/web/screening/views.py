@@ -164,19 +164,31 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
     viewer = user_of(request).get_username()
     wanted = request.GET.get("record")
     skip = request.GET.get("skip", "")
+    # The order is the reviewer's choice and stays until changed (kept in the session).
+    if request.GET.get("order") in ("import", "priority"):
+        request.session["screening_order"] = request.GET["order"]
+    order = request.session.get("screening_order", "import")
+    terms = protocol_terms(review.protocol_yaml)
+    extra = [t for t in request.GET.get("terms", "").split(",") if t.strip()]
     record: Record | None
     if wanted:
         record = get_object_or_404(Record, review=review, record_id=wanted)
     else:
-        record = state.next_record(review, stage, viewer, set(skip.split(",")) if skip else None)
-    terms = protocol_terms(review.protocol_yaml)
-    extra = [t for t in request.GET.get("terms", "").split(",") if t.strip()]
+        record = state.next_record(
+            review,
+            stage,
+            viewer,
+            set(skip.split(",")) if skip else None,
+            priority=order == "priority",
+            terms=tuple(terms + extra),
+        )
     context: dict[str, Any] = {
         "stage": stage,
         "stage_label": STAGES[stage],
         "terms": terms + extra,
         "reasons": state.screening_settings(review).get("exclusion_reasons") or [],
         "verdicts": Verdict.choices,
+        "order": order,
     }
     if record is not None:
         log = state.screening_log(review, record)
