@@ -44,7 +44,7 @@ from scipy import stats as _st
 
 from evsynth.report.documents._env import fmt_ci, fmt_num
 from evsynth.review.model import AnalysisRun, Finding, Severity
-from evsynth.review.scale import reporting_scale
+from evsynth.review.scale import RATIO_MEASURES, reporting_scale
 
 if TYPE_CHECKING:
     from evsynth.stats.results import RMAResult
@@ -110,6 +110,10 @@ def heterogeneity_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
     ]
 
 
+def _scale_note(a: AnalysisRun) -> str:
+    return " on the log scale" if a.measure.upper() in RATIO_MEASURES else ""
+
+
 def random_effects_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
     """One finding per analysis whose result the random-effects model changes."""
     out = []
@@ -126,7 +130,7 @@ def random_effects_rule(analyses: Sequence[AnalysisRun]) -> list[Finding]:
                 detail=(
                     f"Random effects ({a.random.method}, tau² = {a.random.tau2:.3f}) gives "
                     f"{_est(a.random)} against the fixed-effect {_est(a.fixed)}: the pooled "
-                    f"estimate moves by {a.shift:+.2f} (analysis scale) and the interval is "
+                    f"estimate moves by {a.shift:+.2f}{_scale_note(a)} and the interval is "
                     f"{width_r / width_f:.1f} times as wide. The fixed-effect value should not "
                     "be reported alone."
                 ),
