@@ -109,3 +109,24 @@ def test_anonymous_is_sent_to_login(db: None, url: str) -> None:
     response = Client().get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_password_change(db: None) -> None:
+    make_user("ada")
+    client = Client()
+    client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
+    new = "a different long passphrase 42"
+    response = client.post(
+        reverse("password-change"),
+        {"old_password": "wrong", "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 200  # the form again: the old password is checked
+    response = client.post(
+        reverse("password-change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("review-list")).status_code == 200  # still logged in
+    assert _login(Client(), "ada", PASSWORD) == 200
+    assert _login(Client(), "ada", new) == 302
+    assert Client().get(reverse("password-change")).status_code == 302

@@ -42,6 +42,7 @@ urlpatterns = [
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/password/", accounts.password_change, name="password-change"),
     path("reviews/", reviews.review_list, name="review-list"),
     path("reviews/import/", reviews.review_import, name="review-import"),
     path("reviews/<int:review_id>/", include(review_patterns)),

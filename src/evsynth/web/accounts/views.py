@@ -6,8 +6,12 @@ import math
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -74,3 +78,19 @@ def signup(request: HttpRequest) -> HttpResponse:
         auth_login(request, user)
         return redirect("review-list")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@csrf_protect
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password (the old one is asked again; the session stays logged in)."""
+    user = request.user
+    assert isinstance(user, User)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, "Password changed.")
+        return redirect("review-list")
+    return render(request, "accounts/password.html", {"form": form})
