@@ -74,15 +74,18 @@ def map_chunks(
         raise InputError(f"Invalid workers {workers}; expected 1 or more", column="workers")
     weights = list(sizes) if sizes is not None else [1] * len(tasks)
     out: list[R] = []
-    with _progress(sum(weights), description, progress) as advance:
-        if workers == 1 or len(tasks) == 1:
+    if workers == 1 or len(tasks) == 1:
+        with _progress(sum(weights), description, progress) as advance:
             for task, n in zip(tasks, weights, strict=True):
                 out.append(func(task))
                 advance(n)
-            return out
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result, n in zip(pool.map(func, tasks), weights, strict=True):
-                out.append(result)
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # submit (and so fork the workers) before the progress bar starts its refresh thread
+        futures = [pool.submit(func, task) for task in tasks]
+        with _progress(sum(weights), description, progress) as advance:
+            for fut, n in zip(futures, weights, strict=True):
+                out.append(fut.result())
                 advance(n)
     return out
 
