@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pytest
+from scipy.stats import chi2
 
 from evsynth.stats.models import rma
 from helpers import REFERENCE
@@ -239,3 +241,41 @@ def test_heldout_draw_matches_metafor_on_all_fits() -> None:
         for f in ds["fits"]:
             compare_fit(cmp, ds, f, yi, vi)
     cmp.assert_ok()
+
+
+def _exact_generalised_q(yi: np.ndarray, vi: np.ndarray, tau2: float) -> float:
+    """Q(tau^2) = sum w (y - ybar_w)^2 with w = 1/(vi + tau^2), in exact rational arithmetic."""
+    t = Fraction(float(tau2))
+    w = [1 / (Fraction(float(v)) + t) for v in vi]
+    y = [Fraction(float(a)) for a in yi]
+    mean = sum(wi * a for wi, a in zip(w, y, strict=True)) / sum(w)
+    return float(sum(wi * (a - mean) ** 2 for wi, a in zip(w, y, strict=True)))
+
+
+def test_q_profile_is_exact_where_metafor_cancels() -> None:
+    """Outcomes near 1e8 with variances near 1 (audit_offset.R): metafor forms Q(tau^2) through
+    W - WX(X'WX)^-1X'W, whose terms are ~1e16 and cancel, so its Q-profile limits are off by up
+    to 42 % (at level 50: [6.58, 17.20]). The limits are defined by Q(tau^2) = chi^2 quantiles
+    (Viechtbauer 2007); evaluated exactly, evsynth's limits satisfy them and metafor's do not.
+    A limit at the end of the search interval (0 or tau2.max = 100) must lie on the right side."""
+    ref = json.loads((REFERENCE / "metafor" / "audit_offset.json").read_text())
+    yi, vi = _vector(ref["yi"]), _vector(ref["vi"])
+    k = yi.size
+    for f in ref["fits"]:
+        res = rma(yi, vi, method="DL", level=f["level"])
+        assert res.tau2 == pytest.approx(f["tau2"], rel=1e-8)  # the point estimate agrees
+        assert res.tau2_ci is not None
+        alpha = 1 - f["level"] / 100
+        targets = (chi2.ppf(1 - alpha / 2, k - 1), chi2.ppf(alpha / 2, k - 1))
+        for ours, theirs, target in zip(
+            (res.tau2_ci.ci_lower, res.tau2_ci.ci_upper), f["tau2_ci"], targets, strict=True
+        ):
+            q_ours = _exact_generalised_q(yi, vi, ours)
+            if ours in (0.0, 100.0):  # the root lies beyond the search interval
+                assert (q_ours < target) == (ours == 0.0), (f["level"], ours, q_ours, target)
+            else:
+                # uniroot's tolerance on tau^2 (~1e-4) moves Q by less than 1e-5 relative here
+                assert q_ours == pytest.approx(target, rel=1e-5), (f["level"], ours)
+            # metafor's limit misses the equation by 100 times its tolerance or more (by 4.7 % to
+            # 48 % here, or lands on 0 where the root is 0.99)
+            assert abs(_exact_generalised_q(yi, vi, theirs) - target) > 1e-3 * target
