@@ -279,3 +279,14 @@ def test_q_profile_is_exact_where_metafor_cancels() -> None:
             # metafor's limit misses the equation by 100 times its tolerance or more (by 4.7 % to
             # 48 % here, or lands on 0 where the root is 0.99)
             assert abs(_exact_generalised_q(yi, vi, theirs) - target) > 1e-3 * target
+
+
+def test_unusual_levels_large_k_and_extreme_ratios_match_metafor() -> None:
+    """Levels 50, 80 and 99.9; k = 100 and 300; variances spanning 1e12; k = 2 far apart; one
+    dominant study (audit_levels.R): every method x test, Q-profile CIs included."""
+    cmp = Comparison()
+    for ds in json.loads((REFERENCE / "metafor" / "audit_levels.json").read_text())["datasets"]:
+        yi, vi = _vector(ds["yi"]), _vector(ds["vi"])
+        for f in ds["fits"]:
+            compare_fit(cmp, ds, f, yi, vi)
+    cmp.assert_ok()
