@@ -187,7 +187,7 @@ def test_journal_names_that_only_share_a_word_do_not_confirm() -> None:
     assert _decision(one, two) == "uncertain"
 
 
-def test_first_page_typo_merges_but_a_reply_on_the_last_page_does_not() -> None:
+def test_first_page_typo_merges_but_a_reply_on_the_last_page_is_a_notice() -> None:
     base = replace(
         ARTICLE,
         doi="",
@@ -204,7 +204,13 @@ def test_first_page_typo_merges_but_a_reply_on_the_last_page_does_not() -> None:
         authors=("Shepherd, A. B.", "Palmer, A. L."),
         title=letter.title + " - Reply",
     )
-    assert _decision(letter, reply) != "duplicate"
+    # Not the typo rule: without notice merging the reply is only linked to its letter ...
+    apart = find_duplicates([letter, reply], merge_notices=())
+    assert not apart.duplicate_groups and apart.same_study_groups == (("a", "b"),)
+    # ... and by default it is merged as a reply (evsynth.records.dedup.notices), with a reason.
+    merged = find_duplicates([letter, reply])
+    assert merged.duplicate_groups == (("a", "b"),)
+    assert (merged.pairs[0].relation, merged.pairs[0].notice) == ("reply", "b")
 
 
 def test_journal_name_variants() -> None:

@@ -12,7 +12,7 @@ decisions as reversible links in a project.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +20,7 @@ from evsynth.errors import InputError
 from evsynth.records.dedup.blocking import candidate_pairs
 from evsynth.records.dedup.cluster import components
 from evsynth.records.dedup.normalise import normalise
+from evsynth.records.dedup.notices import MERGED_NOTICES
 from evsynth.records.dedup.scoring import (
     DUPLICATE,
     SAME_STUDY,
@@ -92,6 +93,7 @@ def find_duplicates(
     records: Sequence[Record],
     *,
     progress: Callable[[int, int], None] | None = None,
+    merge_notices: Collection[str] = MERGED_NOTICES,
 ) -> DedupResult:
     """Find duplicates among records (nothing is changed or removed).
 
@@ -101,6 +103,11 @@ def find_duplicates(
         The records to deduplicate (IDs must be unique).
     progress
         Called as ``progress(done, total)`` while candidate pairs are scored.
+    merge_notices
+        Merge an erratum or a reply into its article (see
+        :mod:`evsynth.records.dedup.notices`). A notice reports no study of its own, so this
+        loses no study; the benchmark's checked groups count them as duplicates. With ``False``
+        they are linked as reports of the same study and stay in the screening.
     """
     ids = [r.id for r in records]
     if len(set(ids)) != len(ids):
@@ -114,7 +121,7 @@ def find_duplicates(
     # with a real conflict (other DOI, years apart, other pages, other authors, a notice ...).
     cannot: set[tuple[int, int]] = set()
     for n, (i, j) in enumerate(pairs, start=1):
-        s = compare(norm[i], norm[j])
+        s = compare(norm[i], norm[j], merge_notices=merge_notices)
         if s.conflict:
             cannot.add((i, j))
         if s.decision != "distinct":
@@ -124,7 +131,16 @@ def find_duplicates(
     if progress is not None and total == 0:
         progress(0, 0)
     auto = sorted((p for p in scored if p[2].decision == DUPLICATE), key=lambda p: -p[2].score)
-    groups, refused = components(len(records), [(i, j) for i, j, _ in auto], cannot)
+    # Notices join their article's group after every ordinary merge is made.
+    notice_links = [(i, j) for i, j, s in auto if s.relation]
+    notices = frozenset(i if ids[i] == s.notice else j for i, j, s in auto if s.relation)
+    groups, refused = components(
+        len(records),
+        [(i, j) for i, j, s in auto if not s.relation],
+        cannot,
+        notice_links=notice_links,
+        notices=notices,
+    )
     refused_set = set(refused)
     if refused_set:
         scored = [(i, j, _demote(s) if (i, j) in refused_set else s) for i, j, s in scored]

@@ -43,9 +43,19 @@ class DisjointSet:
 
 
 def components(
-    n: int, links: Iterable[tuple[int, int]], cannot: set[tuple[int, int]] | None = None
+    n: int,
+    links: Iterable[tuple[int, int]],
+    cannot: set[tuple[int, int]] | None = None,
+    *,
+    notice_links: Iterable[tuple[int, int]] = (),
+    notices: frozenset[int] = frozenset(),
 ) -> tuple[list[list[int]], list[tuple[int, int]]]:
     """Groups of two or more indices joined by ``links`` (in the order given, best first).
+
+    ``notice_links`` (an erratum or a reply with its article) are joined after all ``links``;
+    for them a ``cannot`` pair with one of the ``notices`` in it does not count (a notice has
+    other pages than its article by nature, and two errata of one article have other pages than
+    each other), while any two other records in conflict still keep the groups apart.
 
     Returns the groups (each sorted, groups sorted by first member) and the links that were
     refused because they would join a ``cannot`` pair.
@@ -53,15 +63,24 @@ def components(
     cannot = cannot or set()
     ds = DisjointSet(n)
     refused: list[tuple[int, int]] = []
-    for i, j in links:
-        if ds.find(i) == ds.find(j):
-            continue
-        if cannot:
-            gi, gj = ds.group(i), ds.group(j)
-            if any((min(a, b), max(a, b)) in cannot for a in gi for b in gj):
+
+    def blocked(gi: list[int], gj: list[int], exempt: frozenset[int]) -> bool:
+        return any(
+            (min(a, b), max(a, b)) in cannot
+            for a in gi
+            if a not in exempt
+            for b in gj
+            if b not in exempt
+        )
+
+    for batch, exempt in ((links, frozenset[int]()), (notice_links, notices)):
+        for i, j in batch:
+            if ds.find(i) == ds.find(j):
+                continue
+            if cannot and blocked(ds.group(i), ds.group(j), exempt):
                 refused.append((i, j))
                 continue
-        ds.union(i, j)
+            ds.union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(ds.find(i), []).append(i)

@@ -63,6 +63,13 @@ _LETTERS = str.maketrans(
         "Đ": "D",
         "þ": "th",
         "ı": "i",
+        # Dashes that ASCII folding would drop, gluing two words ("Toxin–Associated").
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
     }
 )
 
@@ -181,6 +188,56 @@ def last_page(pages: str) -> str:
     return match.group(2)
 
 
+def page_span(pages: str) -> tuple[int, int] | None:
+    """First and last page as numbers (``1297-306`` -> ``(1297, 1306)``, ``945`` -> ``(945,
+    945)``); ``None`` without a page number or with a range that ends before it starts. An
+    abbreviated end takes the start's leading digits.
+    """
+    match = re.match(r"\s*[A-Za-z]*0*(\d+)(?:\s*[-\u2013]+\s*[A-Za-z]*0*(\d+))?", pages)
+    if not match:
+        return None
+    start, end = match.group(1), match.group(2) or match.group(1)
+    if len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    first, last = int(start), int(end)
+    # A range ending before it starts has a typo in it ("2297-2108"): what it spans is unknown.
+    return (first, last) if last >= first else None
+
+
+# Cross-references that databases write into a title. On an article: "[Erratum appears in
+# N Engl J Med. 2009 Jun 4;360(23):2487]" (where its erratum is). On the notice itself:
+# "(vol 360, pg 542, 2009)" or "(New England Journal of Medicine (2009) 360 (542-544))" (the
+# article it corrects). Each gives a (volume, first page) pair.
+_ERRATUM_AT = re.compile(
+    r"\[\s*(?:erratum|errata|corrigendum|correction)s?\b[^\]]*?;\s*(\d+)\s*(?:\([^)]*\))?\s*:"
+    r"\s*([A-Za-z]?\d+)",
+    re.IGNORECASE,
+)
+_CORRECTS = re.compile(
+    r"\(\s*vol(?:ume)?\.?\s*(\d+)\s*,?\s*(?:pg|p|pp|page)\.?\s*([A-Za-z]?\d+)"
+    r"|\(\s*[A-Za-z][A-Za-z .&]+\(\s*(?:19|20)\d\d\s*\)\s*(\d+)\s*\(\s*([A-Za-z]?\d+)",
+    re.IGNORECASE,
+)
+
+
+def _citation(volume: str, page: str) -> tuple[str, str]:
+    return volume.lstrip("0") or "0", first_page(page)
+
+
+def erratum_citations(title: str) -> frozenset[tuple[str, str]]:
+    """(volume, first page) of the errata an article's title says were printed."""
+    return frozenset(_citation(m.group(1), m.group(2)) for m in _ERRATUM_AT.finditer(title))
+
+
+def corrected_citations(title: str) -> frozenset[tuple[str, str]]:
+    """(volume, first page) of the article that a notice's title cites as the one it corrects."""
+    found = set()
+    for m in _CORRECTS.finditer(title):
+        volume, page = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        found.add(_citation(volume, page))
+    return frozenset(found)
+
+
 def name_tokens(author: str) -> frozenset[str]:
     """Every word of an author's name (folded, no particles, no ``null``): for name-order flips."""
     words = _NON_ALNUM.sub(" ", ascii_fold(author)).split()
@@ -215,6 +272,8 @@ class NormRecord:
     issue: str
     page: str
     last_page: str
+    #: First and last page as numbers (None without a page number).
+    span: tuple[int, int] | None
     doi: str
     pmid: str
     notice: frozenset[str]
@@ -222,6 +281,10 @@ class NormRecord:
     numbers: frozenset[str]
     is_abstract: bool
     is_conference: bool
+    #: (volume, first page) of errata the title points to ("[Erratum appears in ...]").
+    erratum_at: frozenset[tuple[str, str]] = frozenset()
+    #: (volume, first page) of the article a notice's title cites ("(vol 360, pg 542, 2009)").
+    corrects: frozenset[tuple[str, str]] = frozenset()
 
 
 _NOTICE_PREFIX = re.compile(
@@ -268,6 +331,7 @@ def normalise(record: Record, index: int) -> NormRecord:
         issue=_NON_ALNUM.sub("", record.issue.lower()),
         page=first_page(record.pages),
         last_page=last_page(record.pages),
+        span=page_span(record.pages),
         doi=record.doi.strip().lower(),
         pmid=record.pmid.strip().lstrip("0"),
         # "Re: <title>" is how letters about a paper are titled.
@@ -279,6 +343,8 @@ def normalise(record: Record, index: int) -> NormRecord:
         numbers=frozenset(w for w in words if w.isdigit()),
         is_abstract=is_abstract,
         is_conference="proceed" in kind or "conf" in kind,
+        erratum_at=erratum_citations(record.title),
+        corrects=corrected_citations(record.title),
     )
 
 

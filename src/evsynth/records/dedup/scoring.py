@@ -18,12 +18,14 @@ results for systematic reviews in EndNote. J Med Libr Assoc 2016;104(3):240-3.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
 from evsynth.records.dedup.normalise import NormRecord, journal_abbreviates, journal_acronym
+from evsynth.records.dedup.notices import MERGED_NOTICES, notice_link
 
 DUPLICATE = "duplicate"
 UNCERTAIN = "uncertain"
@@ -47,6 +49,10 @@ class PairScore:
     #: The two are certainly different records (different identifiers, years two or more apart,
     #: other pages, a notice, another part): no group may ever contain both.
     conflict: bool = False
+    #: ``erratum`` or ``reply`` when one record is a notice about the other (see
+    #: :mod:`evsynth.records.dedup.notices`), with the notice's ID in ``notice``.
+    relation: str = ""
+    notice: str = ""
 
     def explain(self) -> str:
         return f"{self.a} ~ {self.b}: {self.decision} ({self.score:.3f}; {', '.join(self.reasons)})"
@@ -176,8 +182,47 @@ def substituted_words(x: NormRecord, y: NormRecord) -> bool:
     return real_x and real_y
 
 
-def compare(x: NormRecord, y: NormRecord) -> PairScore:
-    """Score and classify one candidate pair."""
+def shifted_citation(x: NormRecord, y: NormRecord) -> bool:
+    """One export lost its volume and moved the rest up: issue holds the other's volume and pages
+    hold its issue (``-, 26, p. 9`` / ``26, 9, p. 1746``). Such fields neither agree nor
+    contradict."""
+    for s, o in ((x, y), (y, x)):
+        if not s.volume and s.issue and s.page and s.issue == o.volume and s.page == o.issue:
+            return True
+    return False
+
+
+def abstract_in_its_journal(x: NormRecord, y: NormRecord) -> bool:
+    """A conference record without a citation and a one-page item in the same journal: the
+    meeting abstract as exported by two databases (``Scand J Immunol. Conference: ...`` without
+    pages / ``Scand J Immunol 71(6):507``), not an abstract and its full article."""
+    if x.is_abstract == y.is_abstract:
+        return False
+    ab, other = (x, y) if x.is_abstract else (y, x)
+    return (
+        not ab.volume and not ab.page and other.span is not None and other.span[0] == other.span[1]
+    )
+
+
+def reworded_title(x: NormRecord, y: NormRecord, asim: float | None) -> bool:
+    """The same three or more authors in the same order and half the title's words in common."""
+    if asim is None or asim < 0.9 or min(len(x.authors), len(y.authors)) < 3:
+        return False
+    if x.authors[:3] != y.authors[:3]:
+        return False
+    common = len(x.tokens & y.tokens)
+    return common >= 3 and common >= 0.5 * min(len(x.tokens), len(y.tokens))
+
+
+def compare(
+    x: NormRecord, y: NormRecord, *, merge_notices: Collection[str] = MERGED_NOTICES
+) -> PairScore:
+    """Score and classify one candidate pair.
+
+    ``merge_notices``: the kinds of notice (``erratum``, ``reply``; see
+    :mod:`evsynth.records.dedup.notices`) found with their article that count as duplicates;
+    a notice of another kind is linked as a report of the same study.
+    """
     reasons: list[str] = []
     hard: list[str] = []  # contradictions that separate two different reports
     soft: list[str] = []  # contradictions that citation identity overrides (noisy fields)
@@ -224,6 +269,9 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
         else:
             hard.append(f"years {x.year}/{y.year}")
 
+    shifted = shifted_citation(x, y)
+    if shifted:
+        reasons.append("citation fields shifted in one export (issue as volume)")
     same_volume = bool(x.volume and x.volume == y.volume)
     # A typo in the first page of a full range ("2297-2108" / "2097-2108"): one edit away and the
     # same last page. Not for a one-page item: a reply on p. 945 after a letter on pp. 943-945.
@@ -235,12 +283,12 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
         and DamerauLevenshtein.distance(x.page, y.page) <= 1
         and same_volume_raw(x, y)
     )
-    if x.volume and y.volume:
+    if x.volume and y.volume and not shifted:
         if same_volume:
             support += 1
         else:
             hard.append("different volume")
-    if x.page and y.page:
+    if x.page and y.page and not shifted:
         if same_page:
             support += 1
         else:
@@ -270,14 +318,32 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
         hard.append("different parts")
     if x.numbers != y.numbers and x.title and y.title:
         soft.append("different numbers in title")
+    same_journal = jsim is not None and jsim >= 0.9
     if x.is_abstract != y.is_abstract:
-        soft.append("conference abstract vs article")
+        if same_journal and same_year and abstract_in_its_journal(x, y):
+            reasons.append("conference record without pages and one-page item in its journal")
+        else:
+            soft.append("conference abstract vs article")
+    year_soft = f"years {x.year}/{y.year}"
+    if year_soft in soft and same_volume and x.issue and x.issue == y.issue and same_journal:
+        # A volume and issue belong to one year: the other year is an e-pub or indexing year.
+        soft.remove(year_soft)
+        reasons.append("year off by one (same volume and issue)")
 
     conflict = bool(hard)
     # Without the citation to tie them, noisy-field contradictions count as real ones.
     if not citation:
         hard.extend(soft)
     reasons.extend(hard if not citation else [*hard, *(f"{s} (ignored)" for s in soft)])
+    link = notice_link(
+        x, y, same_title=tsim >= TITLE_SAME or title_contained(x, y), asim=asim, jsim=jsim
+    )
+    if link is not None and x.title and y.title and not citation:
+        decision = DUPLICATE if link.kind in merge_notices else SAME_STUDY
+        reasons.append(link.reason())
+        return PairScore(
+            x.id, y.id, tsim, decision, tuple(reasons), conflict, link.kind, link.notice.id
+        )
     ident = same_doi or same_pmid
     authors_ok = asim is None or asim >= 0.75
     score = tsim
@@ -307,6 +373,10 @@ def compare(x: NormRecord, y: NormRecord) -> PairScore:
         decision = DUPLICATE  # authors missing from one export; title, journal and citation agree
     elif tsim >= TITLE_CLOSE or (title_contained(x, y) and authors_ok):
         decision = UNCERTAIN
+    elif reworded_title(x, y, asim) and same_year and same_journal:
+        # A title changed between the online and the print version (a person decides).
+        decision = UNCERTAIN
+        reasons.append("title reworded; same authors, journal and year")
     else:
         decision = DISTINCT
     return PairScore(x.id, y.id, score, decision, tuple(reasons), conflict)
