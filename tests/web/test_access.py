@@ -58,6 +58,7 @@ WRITES = [
         {"record_id": "pubmed-00002", "decision": "exclude"},
         "writer",
     ),
+    ("undo", ("title_abstract",), {}, "writer"),
     ("conflicts", (), {"record_id": "pubmed-00001", "stage": "title_abstract"}, "writer"),
     ("fulltext", (), {"record_id": "pubmed-00001", "retrieved": "yes"}, "writer"),
     ("studies", (), {"study_id": "s2", "label": "S 2", "design": "rct"}, "writer"),

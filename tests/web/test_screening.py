@@ -262,3 +262,46 @@ def test_overview_shows_agreement_between_screeners(screening: dict[str, Any]) -
     html = c["otto"].get(reverse("review-home", args=[review.pk])).content.decode()
     # po = 3/4; pe = 0.5 x 0.25 + 0.5 x 0.75 = 0.5; kappa = (0.75 - 0.5) / 0.5 = 0.5.
     assert "kappa 0.50 (moderate), 75.0% of 4 records" in html
+
+
+def test_undo_takes_back_the_last_decision(screening: dict[str, Any]) -> None:
+    review, c = screening["review"], screening["c"]
+    _decide(c["rob"], review, "pubmed-00001", "include")
+    _decide(c["rob"], review, "pubmed-00002", "exclude")
+    url = reverse("undo", args=[review.pk, "title_abstract"])
+    response = c["rob"].post(url)
+    assert response["Location"].endswith("?record=pubmed-00002")
+    # The log's undo: a withdrawal row appended (nothing deleted), and the record is open again.
+    seen = _json(c["rob"], review)
+    assert seen["pubmed-00002"]["decisions"] == []
+    assert seen["pubmed-00001"]["decisions"][0]["decision"] == "include"
+    from evsynth.web.screening.models import Decision
+
+    rows = list(Decision.objects.filter(record__record_id="pubmed-00002").order_by("id"))
+    assert [(r.decision, r.note.split(":")[0]) for r in rows] == [("exclude", ""), ("", "undo")]
+    assert AuditEvent.objects.filter(action="screening.undo", username="rob").count() == 1
+    # Undo again: the earlier decision (pubmed-00001) is taken back next.
+    c["rob"].post(url)
+    assert _json(c["rob"], review)["pubmed-00001"]["decisions"] == []
+    assert c["otto"].post(url).status_code == 403
+
+
+def test_documents_say_when_they_are_stale(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    from evsynth.web.lib.audit import record_event
+    from evsynth.web.reviews.models import Job
+
+    review = team["review"]
+    job = Job.objects.create(
+        review=review,
+        kind="documents",
+        created_by=team["lena"],
+        status="done",
+        result={"files": []},
+    )
+    url = reverse("documents", args=[review.pk])
+    assert 'data-testid="stale"' not in clients["lena"].get(url).content.decode()
+    record_event(review, team["rob"], "screening.decide", "x title_abstract")
+    assert job.updated_at is not None
+    assert 'data-testid="stale"' in clients["lena"].get(url).content.decode()

@@ -24,6 +24,7 @@ review_patterns = [
     path("screen/<str:stage>/", screening.screen, name="screen"),
     path("screen/<str:stage>/decide", screening.decide, name="decide"),
     path("screen/<str:stage>/decide.json", screening.decide_json, name="decide-json"),
+    path("screen/<str:stage>/undo", screening.undo, name="undo"),
     path("conflicts/", screening.conflicts, name="conflicts"),
     path("fulltext/", screening.fulltext, name="fulltext"),
     path("studies/", appraisal.studies, name="studies"),

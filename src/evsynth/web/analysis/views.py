@@ -26,7 +26,7 @@ from evsynth.web.lib.access import Access, review_view, user_of
 from evsynth.web.lib.audit import record_event
 from evsynth.web.lib.jobs import Progress, start_job
 from evsynth.web.lib.pages import page
-from evsynth.web.reviews.models import Job, JobStatus
+from evsynth.web.reviews.models import AuditEvent, Job, JobStatus
 
 
 class _NanEncoder(DjangoJSONEncoder):
@@ -206,7 +206,19 @@ def documents(request: HttpRequest, access: Access) -> HttpResponse:
         .defer("output")
         .first()
     )
-    return page(request, access, "analysis/documents.html", {"job": shown, "latest": latest})
+    # Stale when anything was decided or changed after the latest build finished.
+    stale = (
+        latest is not None
+        and AuditEvent.objects.filter(review=review, at__gt=latest.updated_at)
+        .exclude(action="documents.build")
+        .exists()
+    )
+    return page(
+        request,
+        access,
+        "analysis/documents.html",
+        {"job": shown, "latest": latest, "stale": stale},
+    )
 
 
 def _build_documents(run: Any, progress: Progress) -> tuple[bytes, list[str]]:

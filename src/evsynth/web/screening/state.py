@@ -22,6 +22,7 @@ from django.db import transaction
 
 from evsynth.records.screening import Resolution as LogResolution
 from evsynth.records.screening import Retrieval, ScreeningDecision, ScreeningLog
+from evsynth.records.screening.decisions import UNDO_NOTE
 from evsynth.web.lib.audit import record_event
 from evsynth.web.reviews.models import Review
 from evsynth.web.screening.models import Decision, FullText, LinkRow, Record, Resolution
@@ -212,6 +213,55 @@ def decide(
             review,
             user,
             "screening.decide",
+            f"{record.record_id} {stage}",
+            previous=_value(before),
+            value={"decision": entry.decision, "reason": entry.reason, "note": entry.note},
+        )
+    return made
+
+
+def undo(review: Review, stage: str, user: User) -> Decision | None:
+    """Take back the reviewer's latest decision at a stage (the screening log's ``undo``).
+
+    Appends the row the log writes (the previous decision restored, or a withdrawal), so the
+    history keeps both the decision and its undoing.
+    """
+    name = user.get_username()
+    with transaction.atomic():
+        recent = (
+            Decision.objects.filter(review=review, stage=stage, reviewer_name=name)
+            .exclude(note__startswith=UNDO_NOTE)
+            .select_related("record")
+            .order_by("-id")[:200]
+        )
+        # The latest decision that still stands (an undone one is skipped, so repeated undos
+        # walk back through the reviewer's decisions).
+        for candidate in recent:
+            record = candidate.record
+            log = screening_log(review, record)
+            before = log.current(record.record_id, stage).get(name)
+            if before is not None:
+                break
+        else:
+            return None
+        entry = log.undo(record.record_id, stage, name)
+        if entry is None:
+            return None
+        made = Decision.objects.create(
+            review=review,
+            record=record,
+            stage=stage,
+            reviewer=user,
+            reviewer_name=name,
+            decision=entry.decision,
+            reason=entry.reason,
+            note=entry.note,
+            decided_at=entry.decided_at,
+        )
+        record_event(
+            review,
+            user,
+            "screening.undo",
             f"{record.record_id} {stage}",
             previous=_value(before),
             value={"decision": entry.decision, "reason": entry.reason, "note": entry.note},

@@ -237,6 +237,21 @@ def decide(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
 
 
 @review_view("write")
+def undo(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
+    """Take back one's latest decision at this stage and show that record again."""
+    stage = _stage(stage)
+    if request.method != "POST":
+        return redirect("screen", access.review.pk, stage)
+    made = state.undo(access.review, stage, user_of(request))
+    url = reverse("screen", args=[access.review.pk, stage])
+    if made is None:
+        messages.error(request, "Nothing to undo.")
+        return redirect(url)
+    messages.success(request, f"{made.record.record_id}: your last decision was taken back.")
+    return redirect(f"{url}?record={made.record.record_id}")
+
+
+@review_view("write")
 def decide_json(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
     """JSON endpoint for a decision: ``{"ok": true, "record_id": ..., "decision": ...}``.
 
