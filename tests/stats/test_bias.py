@@ -243,3 +243,10 @@ def test_trimfill_with_identical_effects_fills_nothing() -> None:
     tf = trimfill(res, side="left")
     assert tf.k0 == 0 and tf.fit is res and not tf.filled.any()
     assert "same effect" in tf.warnings[0]
+
+
+def test_egger_lm_on_an_exact_fit_is_undefined() -> None:
+    """Identical effects: the weighted regression fits exactly, the residual variance is 0 and
+    the t statistic is undefined (R's summary.lm warns of an "essentially perfect fit")."""
+    eg = regtest(rma([1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 2.0, 1.0], method="DL"), model="lm")
+    assert math.isnan(eg.statistic) and math.isnan(eg.p_value)

@@ -217,7 +217,8 @@ def regtest(res: RMAResult, *, model: str = "rma", predictor: str = "sei") -> Re
     beta, se, df_lm = _weighted_lm(XX, yi, 1.0 / vi)
     from scipy import stats
 
-    stat = float(beta[p] / se[p])
+    # an exact fit has se = 0: the statistic is undefined (NaN)
+    stat = float(beta[p] / se[p]) if se[p] > 0 else math.nan
     pval = float(2.0 * stats.t.sf(abs(stat), df_lm))
     if intercept_only:
         crit = float(stats.t.isf((1.0 - res.level / 100.0) / 2.0, df_lm))
@@ -251,7 +252,11 @@ def _weighted_lm(X: FloatArray, y: FloatArray, w: FloatArray) -> tuple[FloatArra
     beta = np.linalg.solve(r, q.T @ (sw * y))
     resid = sw * (y - X @ beta)
     df = X.shape[0] - X.shape[1]
-    sigma2 = float(resid @ resid) / df
+    rss = float(resid @ resid)
+    # An exact fit leaves only rounding noise in the residuals, which would make the statistic
+    # noise / noise (R's summary.lm warns "essentially perfect fit"); take it as 0: t is NaN.
+    exact_fit = rss <= 1e-24 * max(float(np.sum(w * y**2)), 1e-300)
+    sigma2 = 0.0 if exact_fit else rss / df
     r_inv = np.linalg.solve(r, np.eye(r.shape[0]))
     se = np.sqrt(sigma2 * np.sum(r_inv**2, axis=1))
     return beta, se, df
@@ -321,7 +326,9 @@ def ranktest(res: RMAResult) -> RankTestResult:
     wi = 1.0 / vi
     theta = float(np.sum(wi * yi) / np.sum(wi))
     vb = 1.0 / float(np.sum(wi))
-    ystar = (yi - theta) / np.sqrt(vi - vb)
+    # Rounded to 12 significant digits, so that values equal in exact arithmetic tie whatever
+    # the order of the studies (the ranks would otherwise depend on rounding noise in theta).
+    ystar = _significant((yi - theta) / np.sqrt(vi - vb), 12)
     tau, pval, exact = kendall_test(ystar, vi)
     warnings: tuple[str, ...] = ()
     if k < MIN_STUDIES_FOR_TESTS:
@@ -379,6 +386,15 @@ def kendall_test(x: ArrayLike, y: ArrayLike) -> tuple[float, float, bool]:
     stat = tau * denom / math.sqrt(var_s)  # S / sd(S)
     pval = float(2.0 * min(stats.norm.cdf(stat), stats.norm.sf(stat)))
     return tau, pval, False
+
+
+def _significant(a: FloatArray, digits: int) -> FloatArray:
+    """``a`` rounded to ``digits`` significant digits (zeros stay zero)."""
+    out = np.zeros_like(a)
+    nz = a != 0
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(a[nz]))))
+    out[nz] = np.round(a[nz] * scale) / scale
+    return out
 
 
 def _tie_counts(a: FloatArray) -> FloatArray:
