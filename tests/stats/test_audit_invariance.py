@@ -68,11 +68,13 @@ def test_study_order_does_not_matter(method: str, test: str) -> None:
 STOP = {"ML": 1e-5, "REML": 1e-5, "EB": 1e-5, "PM": 2e-4}
 
 
-@pytest.mark.parametrize("c", [10.0, 0.1, 1e3])
-@pytest.mark.parametrize("method", METHODS)
+# iterative estimators are only checked on larger scales: on smaller ones metafor's absolute
+# stopping rules fail them (see the xfail test below)
+SCALINGS = [(m, c) for m in METHODS for c in (10.0, 0.1, 1e3) if m in CLOSED or c > 1]
+
+
+@pytest.mark.parametrize(("method", "c"), SCALINGS)
 def test_scaling_md_like_data(method: str, c: float) -> None:
-    if method not in CLOSED and c < 1:
-        pytest.skip("iterative estimators on a smaller scale: see the xfail test below")
     for ds in SAMPLE:
         yi, vi = np.atleast_1d(ds["yi"]).astype(float), np.atleast_1d(ds["vi"]).astype(float)
         a = rma(yi, vi, method=method)

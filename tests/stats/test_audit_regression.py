@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -28,10 +29,14 @@ from helpers import REFERENCE
 
 DATA = json.loads((REFERENCE / "metafor" / "audit_regression.json").read_text())
 DATASETS: list[dict[str, Any]] = DATA["datasets"]
-INTERCEPT_ONLY = {
-    d["name"]: d
-    for d in json.loads((REFERENCE / "metafor" / "audit_rma.json").read_text())["datasets"]
-}
+
+
+@cache
+def intercept_only() -> dict[str, Any]:
+    """The intercept-only fits of audit_rma.json (read only when a test needs them)."""
+    path = REFERENCE / "metafor" / "audit_rma.json"
+    return {d["name"]: d for d in json.loads(path.read_text())["datasets"]}
+
 
 CLOSED = {"FE", "DL", "HE", "HS", "SJ"}
 RTOL_CLOSED = 1e-8  # same arithmetic as metafor
@@ -146,7 +151,7 @@ def check_set(ds: dict[str, Any], sample: int | None, offset: int) -> None:
         if f["R2"] is None and np.isfinite(res.R2):
             # metafor's R2 needs the intercept-only fit; where that fit stopped without
             # converging, metafor has no R2 while evsynth's fallback fit gives one
-            reduced = INTERCEPT_ONLY[ds["name"]]["fits"]
+            reduced = intercept_only()[ds["name"]]["fits"]
             assert any(g["method"] == f["method"] and g["error"] for g in reduced), what
         elif f["method"] != "FE":
             # R2 is a percentage of tau^2 explained: one point in 1e3 is the unit
@@ -161,7 +166,7 @@ def test_reference_covers_one_and_two_moderators() -> None:
 
 def test_meta_regression_matches_metafor_on_a_rotating_sample() -> None:
     for i, ds in enumerate(DATASETS):
-        check_set(ds, sample=6, offset=i)
+        check_set(ds, sample=9, offset=i)
 
 
 @pytest.mark.slow
