@@ -417,15 +417,19 @@ def to_text(analysis: Analysis, data: Path) -> str:
             het += f", tau² = {_fmt(res.tau2)}{_ci(res.tau2_ci, '', None)}, tau = {_fmt(res.tau)}"
         results += het + "."
     if egger is not None:
+        stat_name = "t" if math.isfinite(egger.df) else "z"
         results += (
             f" Egger's regression test for funnel-plot asymmetry: "
-            f"{'t' if math.isfinite(egger.df) else 'z'} = {egger.statistic:.2f}, "
-            f"{_p(egger.p_value)}."
+            f"{stat_name} = {egger.statistic:.2f}, {_p(egger.p_value)}."
+            if math.isfinite(egger.statistic)
+            else " Egger's regression test is undefined for these data."
         )
     if analysis.begg is not None:
+        begg = analysis.begg
         results += (
-            f" Begg's rank correlation test: Kendall's tau = {analysis.begg.tau:.3f}, "
-            f"{_p(analysis.begg.p_value)}."
+            f" Begg's rank correlation test: Kendall's tau = {begg.tau:.3f}, {_p(begg.p_value)}."
+            if math.isfinite(begg.tau)
+            else " Begg's rank correlation test is undefined for these data."
         )
     tf = analysis.trimfill
     if tf is not None:

@@ -326,9 +326,12 @@ def ranktest(res: RMAResult) -> RankTestResult:
     wi = 1.0 / vi
     theta = float(np.sum(wi * yi) / np.sum(wi))
     vb = 1.0 / float(np.sum(wi))
-    # Rounded to 12 significant digits, so that values equal in exact arithmetic tie whatever
-    # the order of the studies (the ranks would otherwise depend on rounding noise in theta).
-    ystar = _significant((yi - theta) / np.sqrt(vi - vb), 12)
+    # Values equal in exact arithmetic must tie whatever the order of the studies, or the ranks
+    # would depend on rounding noise in theta: centred values at the noise level are 0, and the
+    # standardised ones are rounded to 12 significant digits.
+    centred = yi - theta
+    centred[np.abs(centred) <= 1e-12 * float(np.max(np.abs(yi)))] = 0.0
+    ystar = _significant(centred / np.sqrt(vi - vb), 12)
     tau, pval, exact = kendall_test(ystar, vi)
     warnings: tuple[str, ...] = ()
     if k < MIN_STUDIES_FOR_TESTS:
