@@ -252,3 +252,14 @@ def test_a_reworded_title_by_the_same_authors_is_for_a_person() -> None:
         pages="",
     )
     assert _pair(print_version, online)[0] == "uncertain"
+
+
+def test_an_article_without_pages_is_not_merged_with_a_later_notice() -> None:
+    # The unmarked erratum repeats title and authors; the article's export lost its pages. Only
+    # the issue still tells them apart, and it does (a soft contradiction the citation would
+    # override, but there is no citation here).
+    no_pages = replace(AJT, id="nopages", pages="")
+    notice = replace(AJT, id="e1", issue="9", pages="2205-2205")
+    assert _pair(no_pages, notice)[0] != "duplicate"
+    # The same article exported with another issue number but the same pages is one record.
+    assert _pair(AJT, replace(AJT, id="b", issue="6"))[0] == "duplicate"

@@ -272,6 +272,8 @@ class NormRecord:
     issue: str
     page: str
     last_page: str
+    #: The issue when it is a plain number ("6"; not "2-3", "Suppl 1"), else empty.
+    issue_number: str
     #: First and last page as numbers (None without a page number).
     span: tuple[int, int] | None
     doi: str
@@ -332,6 +334,7 @@ def normalise(record: Record, index: int) -> NormRecord:
         page=first_page(record.pages),
         last_page=last_page(record.pages),
         span=page_span(record.pages),
+        issue_number=record.issue.strip().lstrip("0") if record.issue.strip().isdigit() else "",
         doi=record.doi.strip().lower(),
         pmid=record.pmid.strip().lstrip("0"),
         # "Re: <title>" is how letters about a paper are titled.

@@ -302,6 +302,10 @@ def compare(
     elif same_page:
         reasons.append("same first page")
 
+    if x.issue_number and y.issue_number and x.issue_number != y.issue_number and not shifted:
+        # Issue numbers are noisy (a month, a supplement), so only a soft contradiction: the
+        # citation overrides it; without pages it keeps a notice apart from its article.
+        soft.append("different issue")
     jsim = journal_agreement(x, y)
     if jsim is not None:
         if jsim >= 0.9:

@@ -158,11 +158,38 @@ def _export(rng: random.Random, work: _Work, rid: str, source: str) -> Record:
     )
 
 
-def generate(n: int, seed: int = 2015) -> tuple[list[Record], list[list[str]]]:
+def _erratum(rng: random.Random, work: _Work, rid: str) -> Record:
+    """A correction notice for ``work``: one page later in the same volume, its own DOI, titled
+    in one of the ways databases title errata."""
+    base = _export(rng, replace(work, doi="", pmid=""), rid, "Web of Science")
+    style = rng.randrange(3)
+    if style == 0:
+        title = "Erratum: " + work.title
+    elif style == 1:
+        title = f"{work.title} (vol {work.volume}, pg {work.pages[0]}, {work.year})"
+    else:
+        title = work.title  # the notice repeats the title and nothing else
+    page = work.pages[1] + rng.randint(50, 900)
+    return replace(
+        base,
+        title=title,
+        issue=str(min(work.issue + rng.randint(1, 3), 12)),
+        pages=str(page),
+        doi=f"10.{rng.randint(1000, 9999)}/err{rid}",
+        authors=base.authors[:1] if rng.random() < 0.3 else base.authors,
+    )
+
+
+def generate(
+    n: int, seed: int = 2015, *, errata: float = 0.0
+) -> tuple[list[Record], list[list[str]]]:
     """``n`` records and the true duplicate groups (lists of IDs) among them.
 
     About 30% of works are exported more than once (so roughly a quarter of the records are
-    duplicates) and 3% have a related conference abstract that is not a duplicate.
+    duplicates) and 3% have a related conference abstract that is not a duplicate. With
+    ``errata`` (a probability per work), works also get a correction notice (ID ending
+    ``-err``); the truth counts it as a record of its own. With ``errata=0`` the records are the
+    same as before the option existed (no random draws are added).
     """
     rng = random.Random(seed)
     sources = ("PubMed", "Embase", "Scopus", "Web of Science")
@@ -203,5 +230,7 @@ def generate(n: int, seed: int = 2015) -> tuple[list[Record], list[list[str]]]:
                     type="Conference Abstract",
                 )
             )
+        if errata and rng.random() < errata and len(records) < n:
+            records.append(_erratum(rng, work, f"w{w:06d}-err"))
     rng.shuffle(records)
     return records, truth
