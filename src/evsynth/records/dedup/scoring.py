@@ -339,10 +339,21 @@ def compare(
     if not citation:
         hard.extend(soft)
     reasons.extend(hard if not citation else [*hard, *(f"{s} (ignored)" for s in soft)])
-    link = notice_link(
-        x, y, same_title=tsim >= TITLE_SAME or title_contained(x, y), asim=asim, jsim=jsim
+    # A notice has other pages in the same volume; only such pairs pay for the title check.
+    link = (
+        notice_link(
+            x, y, same_title=tsim >= TITLE_SAME or title_contained(x, y), asim=asim, jsim=jsim
+        )
+        if x.title
+        and y.title
+        and not citation
+        and same_volume
+        and x.page
+        and y.page
+        and x.page != y.page
+        else None
     )
-    if link is not None and x.title and y.title and not citation:
+    if link is not None:
         decision = DUPLICATE if link.kind in merge_notices else SAME_STUDY
         reasons.append(link.reason())
         return PairScore(
