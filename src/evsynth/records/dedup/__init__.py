@@ -104,10 +104,12 @@ def find_duplicates(
     progress
         Called as ``progress(done, total)`` while candidate pairs are scored.
     merge_notices
-        Merge an erratum or a reply into its article (see
-        :mod:`evsynth.records.dedup.notices`). A notice reports no study of its own, so this
-        loses no study; the benchmark's checked groups count them as duplicates. With ``False``
-        they are linked as reports of the same study and stay in the screening.
+        The kinds of notice (``"erratum"``, ``"reply"``; see
+        :mod:`evsynth.records.dedup.notices`) merged into their article. A notice reports no
+        study of its own, so merging it loses none. The default merges replies only: the
+        benchmark's checked groups put errata with their article in some cases and apart in
+        others (docs/decisions.md), so an erratum is linked as a report of the same study and
+        stays visible for a person to merge. ``()`` merges no notice.
     """
     ids = [r.id for r in records]
     if len(set(ids)) != len(ids):
