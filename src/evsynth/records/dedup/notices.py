@@ -2,10 +2,11 @@
 
 A notice is a bibliographic record of its own (its own pages, often its own DOI), so under a
 strict reading it is not a duplicate of the article. But it reports no study of its own: merging
-it into its article loses no study, and reviewers (and the benchmark of Rathbone et al. 2015,
-whose checked groups put errata and replies with their article) do not want to screen it apart.
-So notices are found here with the evidence for them, and ``find_duplicates(merge_notices=...)``
-decides whether they are merged (the default) or only linked as reports of one study.
+it into its article loses no study, and reviewers rarely want to screen it apart. So notices are
+found here with the evidence for them, and ``find_duplicates(merge_notices=...)`` decides which
+kinds are merged and which only linked as reports of one study. The default (:data:`MERGED_NOTICES`)
+merges replies and links errata: the checked groups of Rathbone et al. (2015) put the one reply
+with its letter but errata sometimes with their article and sometimes apart (docs/decisions.md).
 
 Evidence, weakest last; every kind needs the article's own title, the same journal and the same
 volume, and a year at most one apart:
