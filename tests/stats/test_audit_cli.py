@@ -144,3 +144,34 @@ def test_meta_cli_mh_and_peto_match_metafor(ds: dict[str, Any], tmp_path: Path) 
             # closed forms: 1e-8 of the value, or of the SE for locations near 0
             unit = float(f["se"]) if name != "Q" else 1.0
             assert abs(out[name] - expected) <= 1e-8 * max(abs(expected), unit), (what, name)
+
+
+DIAG = json.loads((REFERENCE / "metafor" / "audit_diagnostics.json").read_text())["bias"]
+BIAS_FILES = DIAG[::8]  # five random sets of different measures and sizes
+
+
+@pytest.mark.parametrize("ds", BIAS_FILES, ids=[d["name"] for d in BIAS_FILES])
+def test_meta_cli_bias_matches_metafor(ds: dict[str, Any], tmp_path: Path) -> None:
+    """``evsynth meta --bias``: Egger (regtest on the fitted model), Begg (ranktest) and
+    trim-and-fill (L0) as metafor computes them on the same file."""
+    path = _write_csv(tmp_path / "data.csv", {"yi": ds["yi"], "vi": ds["vi"]})
+    for method in ("FE", "DL"):  # closed forms: 1e-8
+        result = CliRunner().invoke(
+            cli, ["meta", str(path), "--method", method, "--bias", "--format", "json"]
+        )
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        egger = next(e for e in ds["regtest"] if e["method"] == method and e["test"] == "z")
+        unit = abs(egger["limit_ci_upper"] - egger["limit_ci_lower"]) / 4  # about one SE
+        assert out["egger"]["statistic"] == pytest.approx(egger["statistic"], rel=1e-8, abs=1e-8)
+        assert out["egger"]["limit_estimate"] == pytest.approx(
+            egger["limit_estimate"], rel=1e-8, abs=1e-8 * unit
+        )
+        assert out["begg"]["tau"] == pytest.approx(ds["ranktest"]["tau"], rel=1e-8, abs=1e-11)
+        assert out["begg"]["p_value"] == pytest.approx(ds["ranktest"]["p_value"], rel=1e-8)
+        tf = next(t for t in ds["trimfill"] if t["method"] == method and t["estimator"] == "L0")
+        assert (out["trimfill"]["k0"], out["trimfill"]["side"]) == (tf["k0"], tf["side"])
+        assert out["trimfill"]["estimate"] == pytest.approx(
+            tf["estimate"], rel=1e-8, abs=1e-8 * tf["se"]
+        )
+        assert out["trimfill"]["se"] == pytest.approx(tf["se"], rel=1e-8)
