@@ -278,3 +278,29 @@ def test_columns_never_overlap(scale: float) -> None:
         boxes = sorted((t.get_window_extent(renderer) for t in row), key=lambda bb: bb.x0)
         for a, b in itertools.pairwise(boxes):
             assert a.x1 + 3 < b.x0, (a, b)  # at least 3 px apart at 100 dpi
+
+
+def test_trimfill_result_shows_filled_studies_hollow() -> None:
+    from evsynth.stats.bias import trimfill
+
+    case = BIAS["hackshaw1998"]
+    tf = trimfill(rma(case["yi"], case["vi"], method="FE", measure="OR"))
+    fig = forest_plot(tf)
+    (observed,) = _by_gid(fig, "study-squares")
+    (filled,) = _by_gid(fig, "filled-squares")
+    assert len(observed.get_offsets()) == 37 and len(filled.get_offsets()) == tf.k0 == 7
+    np.testing.assert_allclose(filled.get_facecolors()[0], [1, 1, 1, 1])
+    np.testing.assert_allclose(filled.get_offsets()[:, 0], tf.yi[tf.filled])
+    (diamond,) = _by_gid(fig, "diamond-FE")
+    assert diamond.get_xy()[1, 0] == pytest.approx(tf.fit.estimate)
+    texts = _texts(fig)
+    assert "Filled 7" in texts
+    assert "Trim and fill (L0): 7 studies filled on the left side (hollow squares)" in texts
+
+
+def test_wide_log_axis_keeps_to_powers_of_ten() -> None:
+    """Four decades of odds ratios: ticks 0.01, 0.1, 1, 10, 100 rather than a crowd of 1-2-5."""
+    res = rma([-4.0, 0.0, 4.0], [0.5, 0.5, 0.5], method="FE", measure="OR")
+    ax = forest_plot(res).axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["0.01", "0.1", "1", "10", "100"]

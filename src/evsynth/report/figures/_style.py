@@ -171,8 +171,10 @@ def effect_axis(ax: Axes, measure: str, lo: float, hi: float, ni: object = None)
     """
     code = measure.upper()
     if code in LOG_SCALE_MEASURES:
-        ratios = [b * 10.0**e for e in range(-3, 4) for b in (1.0, 2.0, 5.0)]
+        ratios = [b * 10.0**e for e in range(-4, 5) for b in (1.0, 2.0, 5.0)]
         ticks = [math.log(r) for r in ratios if lo <= math.log(r) <= hi]
+        if len(ticks) > 7:  # a wide range: powers of ten only, so the labels do not collide
+            ticks = [math.log(10.0**e) for e in range(-4, 5) if lo <= math.log(10.0**e) <= hi]
         if len(ticks) < 3:
             fine = [0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0]
             ticks = sorted({*ticks, *(math.log(r) for r in fine if lo <= math.log(r) <= hi)})

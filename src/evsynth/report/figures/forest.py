@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from evsynth.stats.bias import TrimFillResult
     from evsynth.stats.regression import SubgroupResult
     from evsynth.stats.results import RMAResult
 
@@ -58,10 +59,11 @@ class _Row:
     weight: float = math.nan
     method: str = ""
     ni: float = math.nan  # the study's sample size, for back-transforming PFT
+    filled: bool = False  # a study imputed by trim-and-fill
 
 
 def forest_plot(
-    result: RMAResult | Sequence[RMAResult] | SubgroupResult,
+    result: RMAResult | Sequence[RMAResult] | SubgroupResult | TrimFillResult,
     *,
     ax: Axes | None = None,
     subgroups: Sequence[tuple[str, RMAResult]] | None = None,
@@ -78,8 +80,9 @@ def forest_plot(
 
     Parameters
     ----------
-    result : RMAResult, sequence of RMAResult, or SubgroupResult
-        The fitted model(s) of the same studies, or a subgroup analysis
+    result : RMAResult, sequence of RMAResult, SubgroupResult or TrimFillResult
+        The fitted model(s) of the same studies, a trim-and-fill result (the filled studies
+        drawn as hollow squares, the diamond the adjusted estimate), or a subgroup analysis
         (:func:`evsynth.stats.regression.subgroups`: its subgroup fits, overall fit and test
         for subgroup differences fill ``subgroups`` and ``subgroup_test``). Each model adds
         a pooled diamond (for example a fixed-effect and a random-effects fit of the same
@@ -115,6 +118,16 @@ def forest_plot(
     -------
     matplotlib.figure.Figure
     """
+    filled: np.ndarray | None = None
+    trim_note: str | None = None
+    if hasattr(result, "filled") and hasattr(result, "k0") and hasattr(result, "fit"):
+        tf: TrimFillResult = result  # type: ignore[assignment]
+        filled = np.asarray(tf.filled, dtype=bool)
+        trim_note = (
+            f"Trim and fill ({tf.estimator}): {tf.k0} "
+            f"stud{'y' if tf.k0 == 1 else 'ies'} filled on the {tf.side} side (hollow squares)"
+        )
+        result = tf.fit
     if hasattr(result, "fits") and hasattr(result, "overall"):
         sg: SubgroupResult = result  # type: ignore[assignment]
         subgroups = list(zip(sg.levels, sg.fits, strict=True))
@@ -128,7 +141,9 @@ def forest_plot(
     back = _style.back_transformer(measure, ni)
     z = NormalDist().inv_cdf(1.0 - (1.0 - float(main.level) / 100.0) / 2.0)
 
-    rows, footer = _build_rows(fits, subgroups, subgroup_test, z, prediction, heterogeneity)
+    rows, footer = _build_rows(fits, subgroups, subgroup_test, z, prediction, heterogeneity, filled)
+    if trim_note is not None:
+        footer.append(trim_note)
     if refline is None and measure.upper() in _style.NULL_VALUE_MEASURES:
         refline = 0.0
 
@@ -277,7 +292,9 @@ def _as_list(result: RMAResult | Sequence[RMAResult]) -> list[RMAResult]:
     return [result]
 
 
-def _study_rows(fit: RMAResult, z: float, weights_from: RMAResult | None) -> list[_Row]:
+def _study_rows(
+    fit: RMAResult, z: float, weights_from: RMAResult | None, filled: np.ndarray | None = None
+) -> list[_Row]:
     yi = np.asarray(fit.yi, dtype=float)
     sei = np.sqrt(np.asarray(fit.vi, dtype=float))
     weights = np.asarray(fit.weights, dtype=float)
@@ -288,9 +305,19 @@ def _study_rows(fit: RMAResult, z: float, weights_from: RMAResult | None) -> lis
         overall = dict(zip(_labels(weights_from), np.asarray(weights_from.weights), strict=True))
         if len(overall) == len(weights_from.yi) and all(lab in overall for lab in labels):
             weights = np.array([overall[lab] for lab in labels], dtype=float)
+    imputed = np.zeros(yi.size, dtype=bool) if filled is None else filled
     return [
-        _Row("study", lab, float(y), float(y - z * s), float(y + z * s), float(w), ni=float(n))
-        for lab, y, s, w, n in zip(labels, yi, sei, weights, ni, strict=True)
+        _Row(
+            "study",
+            lab,
+            float(y),
+            float(y - z * s),
+            float(y + z * s),
+            float(w),
+            ni=float(n),
+            filled=bool(f),
+        )
+        for lab, y, s, w, n, f in zip(labels, yi, sei, weights, ni, imputed, strict=True)
     ]
 
 
@@ -375,6 +402,7 @@ def _build_rows(
     z: float,
     prediction: bool,
     heterogeneity: bool,
+    filled: np.ndarray | None = None,
 ) -> tuple[list[_Row], list[str]]:
     main = fits[-1]
     rows: list[_Row] = []
@@ -389,7 +417,7 @@ def _build_rows(
                 rows.append(_Row("text", _heterogeneity_text(sub)))
             rows.append(_Row("blank"))
     else:
-        rows.extend(_study_rows(main, z, None))
+        rows.extend(_study_rows(main, z, None, filled))
         rows.append(_Row("blank"))
     rows.extend(_pooled_rows(fits, [math.nan] * (len(fits) - 1) + [100.0], prediction))
     footer: list[str] = []
@@ -476,17 +504,31 @@ def _draw_studies(ax: Axes, rows: list[_Row], ys: np.ndarray, lo: float, hi: flo
             ax.plot([hi], [y], marker=">", color=_style.INK, ms=4, clip_on=False)
     xs = np.array([r.estimate for r, _ in study])
     yy = np.array([y for _, y in study])
+    imputed = np.array([r.filled for r, _ in study], dtype=bool)
     inside = (xs >= lo) & (xs <= hi)
+    shown = inside & ~imputed
     squares = ax.scatter(
-        xs[inside],
-        yy[inside],
-        s=(side[inside]) ** 2,
+        xs[shown],
+        yy[shown],
+        s=(side[shown]) ** 2,
         marker="s",
         color=_style.SQUARE,
         edgecolors="none",
         zorder=3,
     )
     squares.set_gid("study-squares")
+    if imputed.any():
+        hollow = inside & imputed
+        ax.scatter(
+            xs[hollow],
+            yy[hollow],
+            s=(side[hollow]) ** 2,
+            marker="s",
+            facecolors="white",
+            edgecolors=_style.SQUARE,
+            linewidths=1.0,
+            zorder=3,
+        ).set_gid("filled-squares")
 
 
 def _draw_diamond(ax: Axes, row: _Row, y: float) -> None:
