@@ -355,7 +355,8 @@ def compare(
     )
     if link is not None:
         decision = DUPLICATE if link.kind in merge_notices else SAME_STUDY
-        reasons.append(link.reason())
+        verdict = "merged into it" if decision == DUPLICATE else "linked, not merged"
+        reasons.append(f"{link.reason()}: {verdict}")
         return PairScore(
             x.id, y.id, tsim, decision, tuple(reasons), conflict, link.kind, link.notice.id
         )
