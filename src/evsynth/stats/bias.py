@@ -193,7 +193,9 @@ def regtest(res: RMAResult, *, model: str = "rma", predictor: str = "sei") -> Re
         )
     XX = np.column_stack([X, x])
     method = _inverse_variance_method(res)
-    warnings = (low_power_warning("Egger's regression test", k),) if k < 10 else ()
+    warnings = (
+        (low_power_warning("Egger's regression test", k),) if k < MIN_STUDIES_FOR_TESTS else ()
+    )
     intercept_only = p == 1
     if model == "rma":
         from evsynth.stats.models import rma
