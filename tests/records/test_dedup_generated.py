@@ -69,3 +69,23 @@ def test_errata_join_only_their_own_work(kinds: tuple[str, ...]) -> None:
         assert not merged
         assert (score.precision, score.false_positives) == (1.0, 0)
         assert score.recall >= 0.99  # measured 0.9991
+
+
+def test_replies_join_only_their_own_letter() -> None:
+    # 5% of works get a reply by other authors on the next page ("... - Reply", "Reply to: ...",
+    # "Re: ..."); by default replies are merged into their letter, never into another work.
+    records, _ = generate(4000, seed=7, errata=0.05, replies=0.05)
+    replies = {r.id for r in records if r.id.endswith("-re")}
+    result = find_duplicates(records)
+    groups = [*result.duplicate_groups, *result.same_study_groups]
+    assert not [g for g in groups if len({_work(r) for r in g}) > 1]
+    merged = {
+        e
+        for g in result.duplicate_groups
+        for e in set(g) & replies
+        if any(_work(r) == _work(e) for r in g if r != e)
+    }
+    assert len(replies) == 105
+    assert len(merged) == 101  # measured; the other four: the letter exported without pages
+    # No erratum is merged by default, replies or not.
+    assert not {r for g in result.duplicate_groups for r in g if r.endswith("-err")}

@@ -73,6 +73,8 @@ def test_cross_references_in_titles_are_read() -> None:
     ) == {("360", "542")}
     assert page_span("1297-306") == (1297, 1306)
     assert page_span("945") == (945, 945)
+    assert page_span("694-03") == (694, 703)
+    assert page_span("E341-54") == (341, 354)
     assert page_span("2297-2108") is None  # a typo: what it spans is unknown
     assert page_span("") is None
 

@@ -191,16 +191,19 @@ def last_page(pages: str) -> str:
 def page_span(pages: str) -> tuple[int, int] | None:
     """First and last page as numbers (``1297-306`` -> ``(1297, 1306)``, ``945`` -> ``(945,
     945)``); ``None`` without a page number or with a range that ends before it starts. An
-    abbreviated end takes the start's leading digits.
+    abbreviated end takes the start's leading digits, carrying over a hundred (``694-03`` ->
+    ``(694, 703)``).
     """
-    match = re.match(r"\s*[A-Za-z]*0*(\d+)(?:\s*[-\u2013]+\s*[A-Za-z]*0*(\d+))?", pages)
+    match = re.match(r"\s*[A-Za-z]*0*(\d+)(?:\s*[-\u2013]+\s*[A-Za-z]*(\d+))?", pages)
     if not match:
         return None
     start, end = match.group(1), match.group(2) or match.group(1)
-    if len(end) < len(start):
-        end = start[: len(start) - len(end)] + end
     first, last = int(start), int(end)
-    # A range ending before it starts has a typo in it ("2297-2108"): what it spans is unknown.
+    if len(end) < len(start):
+        last = int(start[: len(start) - len(end)] + end)
+        if last < first:
+            last += 10 ** len(end)
+    # A range written in full that ends before it starts has a typo in it ("2297-2108").
     return (first, last) if last >= first else None
 
 

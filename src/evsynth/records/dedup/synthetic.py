@@ -180,16 +180,25 @@ def _erratum(rng: random.Random, work: _Work, rid: str) -> Record:
     )
 
 
+def _reply(rng: random.Random, work: _Work, rid: str) -> Record:
+    """The authors' reply to a letter (``work``), printed on the page after it by other people."""
+    base = _export(rng, replace(work, doi="", pmid=""), rid, "Embase")
+    others = tuple(f"{_family(rng)}, {_given(rng)[0]}." for _ in range(rng.randint(1, 3)))
+    title = rng.choice(("{} - Reply", "Reply to: {}", "Re: {}")).format(work.title)
+    return replace(base, title=title, authors=others, pages=str(work.pages[1] + 1))
+
+
 def generate(
-    n: int, seed: int = 2015, *, errata: float = 0.0
+    n: int, seed: int = 2015, *, errata: float = 0.0, replies: float = 0.0
 ) -> tuple[list[Record], list[list[str]]]:
     """``n`` records and the true duplicate groups (lists of IDs) among them.
 
     About 30% of works are exported more than once (so roughly a quarter of the records are
     duplicates) and 3% have a related conference abstract that is not a duplicate. With
     ``errata`` (a probability per work), works also get a correction notice (ID ending
-    ``-err``); the truth counts it as a record of its own. With ``errata=0`` the records are the
-    same as before the option existed (no random draws are added).
+    ``-err``), and with ``replies`` a reply by other authors on the next page (ID ending
+    ``-re``); the truth counts each as a record of its own. With both at 0 the records are the
+    same as before the options existed (no random draws are added).
     """
     rng = random.Random(seed)
     sources = ("PubMed", "Embase", "Scopus", "Web of Science")
@@ -232,5 +241,7 @@ def generate(
             )
         if errata and rng.random() < errata and len(records) < n:
             records.append(_erratum(rng, work, f"w{w:06d}-err"))
+        if replies and rng.random() < replies and len(records) < n:
+            records.append(_reply(rng, work, f"w{w:06d}-re"))
     rng.shuffle(records)
     return records, truth
