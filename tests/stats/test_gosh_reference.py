@@ -83,3 +83,28 @@ def test_full_set_row_is_the_model_and_single_rows_are_the_studies(method: str) 
     singles = g.size == 1
     np.testing.assert_allclose(g.estimate[singles], case["yi"], rtol=1e-12)
     assert np.all(g.tau2[singles] == 0) and np.all(g.I2[singles] == 0)
+
+
+MODS = REFERENCE / "metafor" / "resample_gosh_mods.json"
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "REML"])
+def test_gosh_of_a_meta_regression_equals_metafor(method: str) -> None:
+    """rma(yi, vi, mods = ~ ablat) on 8 BCG trials: the 247 subsets of 2 or more studies;
+    subsets that cannot be fitted (two studies under a random-effects model, two trials at the
+    same latitude) are NaN where metafor has NA."""
+    data = json.loads(MODS.read_text())
+    case = next(c for c in data["cases"] if c["method"] == method)
+    res = rma(data["yi"], data["vi"], mods={"ablat": data["ablat"]}, method=method)
+    g = gosh(res)
+    assert g.coef_names == ("intrcpt", "ablat") and g.n_subsets == 247
+    assert np.array_equal(g.incl, _incl({**case, "k": 8}))
+    assert g.coefficients is not None
+    got = {"intrcpt": g.coefficients[:, 0], "ablat": g.coefficients[:, 1]}
+    for name in ("Q", "I2", "H2", "tau2"):
+        got[name] = getattr(g, name)
+    for name, values in got.items():
+        expected = np.array(case[name], dtype=float)
+        assert np.array_equal(np.isnan(values), np.isnan(expected)), name
+        np.testing.assert_allclose(values, expected, rtol=1e-9, atol=1e-9, err_msg=name)
+    assert [c for c, _ in g.columns()][:2] == ["intrcpt", "ablat"]

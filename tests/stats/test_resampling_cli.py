@@ -251,3 +251,13 @@ def test_progress_bar_runs(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["gosh", data, "--method", "DL", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out)) == 63
+
+
+def test_gosh_with_moderators_writes_coefficient_columns(tmp_path: Path) -> None:
+    out = tmp_path / "g.csv"
+    data = str(_bcg(tmp_path, list(range(8))))
+    result = _run("gosh", data, "--method", "REML", "--mods", "ablat", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:6]) == ["intrcpt", "ablat", "Q", "I2", "H2", "tau2"]
+    assert len(frame) == 247 and frame["intrcpt"].isna().sum() == 28  # pairs: no tau2 df

@@ -171,7 +171,7 @@ def write_gosh_csv(result: Any, columns: Any, handle: Any) -> None:
     import numpy as np
 
     handle.write(",".join(str(c) for c in columns) + "\n")
-    stats = np.column_stack([result.estimate, result.Q, result.I2, result.H2, result.tau2])
+    stats = np.column_stack([values for _name, values in result.columns()])
     k = result.incl.shape[1]
     for start in range(0, stats.shape[0], CSV_BLOCK):
         block = stats[start : start + CSV_BLOCK]
@@ -208,6 +208,12 @@ def write_gosh_csv(result: Any, columns: Any, handle: Any) -> None:
     help="GOSH plot (.png, .svg or .pdf).",
 )
 @click.option(
+    "--mods",
+    multiple=True,
+    metavar="COL",
+    help="Moderator column(s): GOSH of the meta-regression (one column per coefficient).",
+)
+@click.option(
     "--outliers/--no-outliers",
     default=False,
     show_default=True,
@@ -232,6 +238,7 @@ def gosh(
     max_subsets: int | None,
     out: Path,
     plot: Path | None,
+    mods: tuple[str, ...],
     outliers: bool,
     fmt: str,
 ) -> None:
@@ -241,7 +248,7 @@ def gosh(
 
     _where(workers, scheduler)
     _check_plot(plot)
-    res = load_model(data, measure, method)
+    res = load_model(data, measure, method, "z", mods)
     result = run_gosh(
         res,
         max_subsets=max_subsets,

@@ -53,7 +53,11 @@ class GoshResult:
     incl : ndarray of bool, shape (N, k)
         ``incl[i, j]`` is True when subset ``i`` holds study ``j``.
     estimate, Q, I2, H2, tau2 : ndarray
-        Pooled estimate (analysis scale), Cochran's Q, I^2 (percent), H^2 and tau^2 per subset.
+        Pooled estimate (analysis scale; the first coefficient of a meta-regression), Cochran's
+        Q (QE), I^2 (percent), H^2 and tau^2 per subset.
+    coef_names, coefficients : tuple of str, ndarray
+        The model's coefficients per subset, (N, p); NaN where a subset cannot be fitted (fewer
+        studies than parameters, or collinear moderators), as metafor's NA.
     exact : bool
         True when every subset was fitted, False for random subsets.
     seed : int or None
@@ -71,6 +75,8 @@ class GoshResult:
     I2: FloatArray
     H2: FloatArray
     tau2: FloatArray
+    coef_names: tuple[str, ...] = ("intrcpt",)
+    coefficients: FloatArray | None = None
 
     @property
     def size(self) -> np.ndarray:
@@ -82,15 +88,24 @@ class GoshResult:
         """Number of subsets fitted."""
         return int(self.incl.shape[0])
 
+    def columns(self) -> list[tuple[str, FloatArray]]:
+        """The statistics' columns: ``estimate Q I2 H2 tau2``, or for a meta-regression one
+        column per coefficient (``intrcpt``, moderators) before ``Q I2 H2 tau2``."""
+        if self.coefficients is None or len(self.coef_names) == 1:
+            return [(name, getattr(self, name)) for name in STAT_COLUMNS]
+        coefs = [(name, self.coefficients[:, j]) for j, name in enumerate(self.coef_names)]
+        return coefs + [(name, getattr(self, name)) for name in STAT_COLUMNS[1:]]
+
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``estimate Q I2 H2 tau2`` and one 0/1 column per study (by label)."""
-        clash = set(self.slab) & set(STAT_COLUMNS)
+        """The statistics (:meth:`columns`) and one 0/1 column per study (by label)."""
+        names = [name for name, _ in self.columns()]
+        clash = set(self.slab) & set(names)
         if clash or len(set(self.slab)) != len(self.slab):
             raise InputError(
-                "Study labels must be unique and differ from estimate, Q, I2, H2, tau2 to name "
-                f"the GOSH columns; got {', '.join(sorted(clash)) or 'duplicate labels'}"
+                f"Study labels must be unique and differ from {', '.join(names)} to name the "
+                f"GOSH columns; got {', '.join(sorted(clash)) or 'duplicate labels'}"
             )
-        data: dict[str, Any] = {name: getattr(self, name) for name in STAT_COLUMNS}
+        data: dict[str, Any] = dict(self.columns())
         for j, label in enumerate(self.slab):
             data[label] = self.incl[:, j].astype(np.int8)
         return pd.DataFrame(data)
@@ -123,6 +138,7 @@ class GoshTask:
 
     yi: FloatArray
     vi: FloatArray
+    X: FloatArray | None
     method: str
     exact: bool
     start: int
@@ -159,7 +175,8 @@ def gosh(
     Parameters
     ----------
     res : RMAResult
-        An intercept-only model from :func:`evsynth.stats.models.rma` (any estimator).
+        A model from :func:`evsynth.stats.models.rma` (any estimator, with or without
+        moderators; with p coefficients, subsets have at least p studies, as in metafor).
     max_subsets : int, optional
         Fit all subsets when there are at most this many (default one million, as metafor),
         else this many random subsets.
@@ -181,15 +198,13 @@ def gosh(
     """
     if res.method in ("MH", "PETO"):
         raise InputError("GOSH is implemented for inverse-variance models (rma)")
-    if res.p > 1:
-        raise InputError("GOSH is implemented for models without moderators")
-    k = res.k
+    k, p = res.X.shape
     if k < 2:
         raise InputError("GOSH needs at least two studies")
     limit = DEFAULT_MAX_SUBSETS if max_subsets is None else int(max_subsets)
     if limit < 2:
         raise InputError(f"Invalid max_subsets {max_subsets}; expected 2 or more")
-    n_all = total_subsets(k)
+    n_all = total_subsets(k, p)
     exact = n_all <= limit
     n = n_all if exact else limit
     if exact:
@@ -198,7 +213,17 @@ def gosh(
         seed = secrets.randbits(32)
     size = chunk_size or max(1000, CHUNK_ELEMENTS // k)
     tasks = [
-        GoshTask(res.yi, res.vi, res.method, exact, s, min(n, s + size), seed or 0, i)
+        GoshTask(
+            res.yi,
+            res.vi,
+            None if p == 1 else res.X,
+            res.method,
+            exact,
+            s,
+            min(n, s + size),
+            seed or 0,
+            i,
+        )
         for i, s in enumerate(range(0, n, size))
     ]
     chunks = map_chunks(
@@ -224,56 +249,67 @@ def gosh(
         exact=exact,
         seed=seed,
         incl=incl,
-        estimate=stats[:, 0],
-        Q=stats[:, 1],
-        I2=stats[:, 2],
-        H2=stats[:, 3],
-        tau2=stats[:, 4],
+        estimate=stats[:, 4],
+        Q=stats[:, 0],
+        I2=stats[:, 1],
+        H2=stats[:, 2],
+        tau2=stats[:, 3],
+        coef_names=res.coef_names,
+        coefficients=stats[:, 4:],
     )
 
 
 def gosh_chunk(task: GoshTask) -> GoshChunk:
     """Fit one chunk of subsets (runs in a worker process or on a Dask worker)."""
     k = task.yi.size
+    p = 1 if task.X is None else task.X.shape[1]
     if task.exact:
-        mask = subsets_by_rank(k, task.start, task.stop)
+        mask = subsets_by_rank(k, task.start, task.stop, min_size=p)
     else:
-        mask = random_subsets(k, task.stop - task.start, task.seed, task.chunk)
-    fit = fit_batch(task.yi, task.vi, method=task.method, mask=mask, gosh_heterogeneity=True)
-    stats = np.column_stack([fit.estimate, fit.Q, fit.I2, fit.H2, fit.tau2])
+        mask = random_subsets(k, task.stop - task.start, task.seed, task.chunk, min_size=p)
+    # metafor's fast path (Q-based I2 and H2) is for FE and DL without moderators only
+    fit = fit_batch(
+        task.yi, task.vi, method=task.method, mask=mask, X=task.X, gosh_heterogeneity=p == 1
+    )
+    stats = np.column_stack([fit.Q, fit.I2, fit.H2, fit.tau2, fit.coefficients])
     return GoshChunk(np.packbits(mask, axis=1), stats)
 
 
-def subsets_by_rank(k: int, start: int, stop: int) -> np.ndarray:
+def subsets_by_rank(k: int, start: int, stop: int, *, min_size: int = 1) -> np.ndarray:
     """Subsets number ``start`` to ``stop - 1`` in metafor's order, as a boolean matrix.
+
+    Only subsets of at least ``min_size`` studies are counted (metafor: the number of
+    coefficients).
 
     Subsets are ordered by size and, within a size, as binary numbers (study 1 = lowest bit),
     which is the colexicographic order of the combinatorial number system: the subset
     ``{c_1 < ... < c_m}`` has rank ``sum_i C(c_i, i)`` among the subsets of size ``m``.
     """
-    counts = [math.comb(k, m) for m in range(1, k + 1)]
+    counts = [math.comb(k, m) for m in range(min_size, k + 1)]
     offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
     g = np.arange(start, stop, dtype=np.int64)
-    sizes = np.searchsorted(offsets, g, side="right")  # subset size m (offsets[m-1] <= g)
+    # position j with offsets[j-1] <= g < offsets[j]: subsets of size min_size + j - 1
+    pos = np.searchsorted(offsets, g, side="right")
     out = np.zeros((g.size, k), dtype=bool)
     # C(c, i) for c = 0..k-1 and i = 0..k
     table = np.array([[math.comb(c, i) for c in range(k)] for i in range(k + 1)], dtype=np.int64)
-    for m in np.unique(sizes):
-        rows = np.flatnonzero(sizes == m)
-        r = g[rows] - offsets[m - 1]
-        for i in range(int(m), 0, -1):
+    for j in np.unique(pos):
+        rows = np.flatnonzero(pos == j)
+        r = g[rows] - offsets[j - 1]
+        for i in range(int(min_size + j - 1), 0, -1):
             c = np.searchsorted(table[i], r, side="right") - 1
             out[rows, c] = True
             r = r - table[i][c]
     return out
 
 
-def random_subsets(k: int, n: int, seed: int, chunk: int) -> np.ndarray:
-    """``n`` random non-empty subsets; the stream depends only on ``seed`` and ``chunk``."""
+def random_subsets(k: int, n: int, seed: int, chunk: int, *, min_size: int = 1) -> np.ndarray:
+    """``n`` random subsets of at least ``min_size`` studies, each study in with probability
+    1/2 (metafor's distribution); the stream depends only on ``seed`` and ``chunk``."""
     rng = np.random.default_rng([seed, chunk])
     out = rng.random((n, k)) < 0.5
-    empty = ~out.any(axis=1)
-    while np.any(empty):
-        out[empty] = rng.random((int(empty.sum()), k)) < 0.5
-        empty = ~out.any(axis=1)
+    small = out.sum(axis=1) < min_size
+    while np.any(small):
+        out[small] = rng.random((int(small.sum()), k)) < 0.5
+        small = out.sum(axis=1) < min_size
     return out

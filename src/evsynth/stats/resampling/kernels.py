@@ -231,7 +231,8 @@ def _tau2(
     tau2 = np.zeros(B)
     converged = np.ones(B, dtype=bool)
     # the engine: tau^2 = 0 for fixed-effect models and for a single study
-    todo = np.flatnonzero(n > 1) if method not in FIXED_METHODS else np.zeros(0, dtype=int)
+    # (rows with no residual degree of freedom, n <= p, cannot be fitted and become NaN later)
+    todo = np.flatnonzero(n > max(1, p)) if method not in FIXED_METHODS else np.zeros(0, dtype=int)
     if todo.size == 0:
         return tau2, converged
     y, v, m, xa = Y[todo], V[todo], M[todo], _sub(Xa, todo)
@@ -316,7 +317,8 @@ def _fisher_scoring(
             adj = (np.einsum("ij,ij->i", Py, Py) - P.trace()) / P.sum_sq(w, w)
         else:  # EB
             adj = (np.einsum("ij,ij->i", ya, Py) * na / (na - p) - na) / w.sum(axis=1)
-        adj = np.where(np.isnan(adj), 0.0, adj)
+        # NaN (and an infinite step from a degenerate row) ends the iteration, as in the engine
+        adj = np.where(np.isfinite(adj), adj, 0.0)
         # step halving keeps tau^2 inside the parameter space
         neg = t + adj < 0.0
         while np.any(neg):
