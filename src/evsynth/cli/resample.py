@@ -257,7 +257,7 @@ def gosh(
         scheduler=scheduler,
         progress=progress,
     )
-    frame = result.to_frame()
+    columns = result.column_names()  # checks the labels can name columns
     found = None
     if outliers:
         from evsynth.stats.resampling.outliers import gosh_outliers
@@ -270,7 +270,7 @@ def gosh(
         matplotlib.use("Agg")
         picture = _render(result.plot(), plot)
     with atomic_write(out, "w") as handle:
-        write_gosh_csv(result, frame.columns, handle)
+        write_gosh_csv(result, columns, handle)
     if picture is not None and plot is not None:
         write_bytes_atomic(plot, picture)
     payload: dict[str, Any] = {

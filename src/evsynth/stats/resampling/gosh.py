@@ -96,8 +96,8 @@ class GoshResult:
         coefs = [(name, self.coefficients[:, j]) for j, name in enumerate(self.coef_names)]
         return coefs + [(name, getattr(self, name)) for name in STAT_COLUMNS[1:]]
 
-    def to_frame(self) -> pd.DataFrame:
-        """The statistics (:meth:`columns`) and one 0/1 column per study (by label)."""
+    def column_names(self) -> list[str]:
+        """Names of the table's columns: the statistics, then the study labels."""
         names = [name for name, _ in self.columns()]
         clash = set(self.slab) & set(names)
         if clash or len(set(self.slab)) != len(self.slab):
@@ -105,6 +105,11 @@ class GoshResult:
                 f"Study labels must be unique and differ from {', '.join(names)} to name the "
                 f"GOSH columns; got {', '.join(sorted(clash)) or 'duplicate labels'}"
             )
+        return [*names, *self.slab]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The statistics (:meth:`columns`) and one 0/1 column per study (by label)."""
+        self.column_names()
         data: dict[str, Any] = dict(self.columns())
         for j, label in enumerate(self.slab):
             data[label] = self.incl[:, j].astype(np.int8)
