@@ -17,6 +17,8 @@ from evsynth.stats.models import rma
 from evsynth.stats.resampling.gosh import gosh, subsets_by_rank, total_subsets
 from helpers import REFERENCE
 
+pytestmark = pytest.mark.reference
+
 PATH = REFERENCE / "metafor" / "resample_gosh.json"
 
 

@@ -19,6 +19,8 @@ from evsynth.stats.models import rma
 from evsynth.stats.resampling.permutation import distinct_row_orders, permutation_test
 from helpers import REFERENCE
 
+pytestmark = pytest.mark.reference
+
 PATH = REFERENCE / "metafor" / "resample_permutest.json"
 
 

@@ -25,6 +25,8 @@ from evsynth.stats.resampling.bootstrap import (
 )
 from helpers import REFERENCE
 
+pytestmark = pytest.mark.reference
+
 PATH = REFERENCE / "metafor" / "resample_bootstrap.json"
 
 

@@ -19,6 +19,8 @@ from evsynth.stats.models import rma
 from evsynth.stats.resampling.sequential import cumul, leave1out
 from helpers import REFERENCE
 
+pytestmark = pytest.mark.reference
+
 PATH = REFERENCE / "metafor" / "rma_influence.json"
 FIELDS = {
     "estimate": "estimate",
