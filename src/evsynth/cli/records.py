@@ -161,6 +161,14 @@ def _load(records_arg: Path) -> Any:
     help="Show how two records compare, field by field, and what was decided.",
 )
 @click.option("--by", "by", default=None, help="Who makes the --merge/--same-study/--undo.")
+@click.option(
+    "--merge-notices",
+    default="reply",
+    show_default=True,
+    metavar="KINDS",
+    help="Notices merged into their article, comma-separated: reply, erratum, or none "
+    "(others are linked as reports of the same study).",
+)
 def dedup(
     records_arg: Path,
     fmt: str,
@@ -171,6 +179,7 @@ def dedup(
     undo: str | None,
     explain: tuple[str, str] | None,
     by: str | None,
+    merge_notices: str,
 ) -> None:
     """Find duplicate records: link them, never delete them.
 
@@ -190,6 +199,12 @@ def dedup(
     )
     from evsynth.records.model import RecordSet
 
+    notices = {k.strip() for k in merge_notices.split(",") if k.strip()} - {"none"}
+    if notices - {"reply", "erratum"}:
+        bad = ", ".join(sorted(notices - {"reply", "erratum"}))
+        raise click.BadParameter(
+            f"{bad!r}; expected reply, erratum or none", param_hint="'--merge-notices'"
+        )
     if project is not None:
         if records_arg.resolve() != project.resolve():
             raise InputError(
@@ -224,7 +239,7 @@ def dedup(
         click.echo(f"recorded in {project / 'records' / 'links.csv'}", err=True)
         return
     with _progress("Comparing candidate pairs") as update:
-        result = find_duplicates(records.records, progress=update)
+        result = find_duplicates(records.records, progress=update, merge_notices=notices)
     report = result.to_dict()
     uncertain = list(result.uncertain_pairs)
     if project is not None:
