@@ -261,3 +261,24 @@ def test_gosh_with_moderators_writes_coefficient_columns(tmp_path: Path) -> None
     frame = pd.read_csv(out)
     assert list(frame.columns[:6]) == ["intrcpt", "ablat", "Q", "I2", "H2", "tau2"]
     assert len(frame) == 247 and frame["intrcpt"].isna().sum() == 28  # pairs: no tau2 df
+
+
+def test_gosh_plot_with_outliers_is_coloured_by_cluster(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from evsynth.cli.resample import _gosh_figure
+    from evsynth.stats.models import rma
+    from evsynth.stats.resampling.gosh import gosh
+    from evsynth.stats.resampling.outliers import gosh_outliers
+
+    res = rma(PERM["yi"][:8], PERM["vi"][:8], method="DL")
+    g = gosh(res)
+    found = gosh_outliers(g, algorithms=("kmeans",))
+    fig = _gosh_figure(g, found.findings[0].labels, found.rows)
+    texts = {t.get_text() for t in fig.axes[0].get_legend().get_texts()}
+    assert texts == {"cluster 1", "cluster 2"}
+    sample = gosh_outliers(g, algorithms=("kmeans",), max_points=100)
+    small = _gosh_figure(g, sample.findings[0].labels, sample.rows)
+    drawn = sum(len(c.get_offsets()) for c in small.axes[0].collections)
+    assert drawn == 100  # only the clustered sample is drawn

@@ -268,7 +268,10 @@ def gosh(
         import matplotlib
 
         matplotlib.use("Agg")
-        picture = _render(result.plot(), plot)
+        # with a cluster analysis, the plot shows the k-means clusters it found
+        clusters = found.findings[0].labels if found is not None else None
+        rows = found.rows if found is not None else None
+        picture = _render(_gosh_figure(result, clusters, rows), plot)
     with atomic_write(out, "w") as handle:
         write_gosh_csv(result, columns, handle)
     if picture is not None and plot is not None:
@@ -288,6 +291,32 @@ def gosh(
         payload["outliers"] = found.to_dict()
         text += "\n" + found.summary()
     _echo(_clean(payload), text, fmt)
+
+
+def _gosh_figure(result: Any, clusters: Any, rows: Any) -> Any:
+    """The GOSH plot, coloured by clusters when a cluster analysis was run (on its sample)."""
+    if clusters is None:
+        return result.plot()
+    import numpy as np
+
+    labels = np.full(result.n_subsets, -1)
+    labels[rows] = clusters
+    if rows.size < result.n_subsets:
+        # only the clustered sample has labels; draw that sample
+        from dataclasses import replace
+
+        sample = replace(
+            result,
+            incl=result.incl[rows],
+            estimate=result.estimate[rows],
+            Q=result.Q[rows],
+            I2=result.I2[rows],
+            H2=result.H2[rows],
+            tau2=result.tau2[rows],
+            coefficients=None if result.coefficients is None else result.coefficients[rows],
+        )
+        return sample.plot(clusters=clusters)
+    return result.plot(clusters=labels)
 
 
 # ---------------------------------------------------------------------- permutation test

@@ -89,15 +89,21 @@ def gosh_plot(
         for label, sel, colour in groups:
             s = sel & ok
             ax.scatter(x[s], y[s], s=6, alpha=alpha, color=colour, linewidths=0, label=label)
-            _density(top, x[s], colour, vertical=False)
-            _density(right, y[s], colour, vertical=True)
+            # each group's density scaled by its share, so the curves add up to the whole
+            share = float(s.sum()) / max(float(ok.sum()), 1.0)
+            _density(top, x[s], colour, vertical=False, share=share)
+            _density(right, y[s], colour, vertical=True, share=share)
         legend = ax.legend(
             loc="best", fontsize=_style.SMALL_FONT_SIZE, markerscale=2.5, frameon=False
         )
         for handle in legend.legend_handles:
             if handle is not None:
                 handle.set_alpha(1.0)
-    ax.set_xlabel(f"{_style.measure_label(result.measure)} ({result.measure}, analysis scale)")
+    if len(result.coef_names) > 1:
+        # a meta-regression: the first coefficient (the intercept) is on the x axis
+        ax.set_xlabel(f"{result.coef_names[0]} ({result.measure}, analysis scale)")
+    else:
+        ax.set_xlabel(f"{_style.measure_label(result.measure)} ({result.measure}, analysis scale)")
     ax.set_ylabel("I² (%)")
     top.set_ylabel("Density", fontsize=_style.SMALL_FONT_SIZE)
     right.set_xlabel("Density", fontsize=_style.SMALL_FONT_SIZE)
@@ -135,7 +141,9 @@ def _groups(
     return out
 
 
-def _density(ax: Axes, values: np.ndarray, colour: str, *, vertical: bool) -> None:
+def _density(
+    ax: Axes, values: np.ndarray, colour: str, *, vertical: bool, share: float = 1.0
+) -> None:
     from scipy.stats import gaussian_kde
 
     vals = values[np.isfinite(values)]
@@ -151,7 +159,7 @@ def _density(ax: Axes, values: np.ndarray, colour: str, *, vertical: bool) -> No
             ax.axvline(vals[0], color=colour, linewidth=1.5)
         return
     grid = np.linspace(vals.min(), vals.max(), 200)
-    dens = gaussian_kde(vals)(grid)
+    dens = share * gaussian_kde(vals)(grid)
     if vertical:
         ax.plot(dens, grid, color=colour, linewidth=1.0)
         ax.fill_betweenx(grid, 0, dens, color=colour, alpha=0.2)
