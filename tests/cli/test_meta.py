@@ -213,6 +213,9 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
     result = _run(str(tmp_path / "nowhere.csv"))
     assert result.exit_code == 2
     assert result.stderr.strip() == f"Error: {tmp_path / 'nowhere.csv'}: no such file"
+    same = str(tmp_path / "plot.svg")
+    result = _run(data, "--forest", same, "--funnel", same)
+    assert result.exit_code == 2 and "--forest and --funnel name the same file" in result.stderr
     assert _run(data, "--level", "150").exit_code == 2
     assert _run(data, "--test", "t").exit_code == 2
 

@@ -124,6 +124,8 @@ def meta(
     from evsynth.report.figures._style import figure_format
 
     # Check the plot file names before any work, so that a bad one leaves nothing behind.
+    if forest is not None and funnel is not None and forest.resolve() == funnel.resolve():
+        raise InputError("--forest and --funnel name the same file", file=forest)
     plot_formats = {path: figure_format(path) for path in (forest, funnel) if path is not None}
     analysis = analyse(data, measure, method, test, level, pre_post_r, bias=bias, subgroup=subgroup)
     text = (
