@@ -95,3 +95,26 @@ def test_extreme_variance_ratios_stay_finite_and_close_to_rma() -> None:
             # sides; what remains is rounding amplified by the weight ratio (measured 1e-8)
             np.testing.assert_allclose(bf.estimate[0], r.estimate, rtol=1e-7, atol=1e-12)
             np.testing.assert_allclose(bf.tau2[0], r.tau2, rtol=1e-7, atol=1e-12 * v.min())
+
+
+def test_step_halving_in_one_go_equals_halving_one_step_at_a_time() -> None:
+    """The engine halves a Fisher step until tau^2 stays >= 0; the closed form must give the
+    same bits (including -0.0 from tau^2 = 0)."""
+    from evsynth.stats.resampling.kernels import halve_into_range
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    t = np.abs(rng.normal(size=n)) * 10.0 ** rng.integers(-12, 3, n)
+    t[::7] = 0.0
+    adj = -np.abs(rng.normal(size=n)) * 10.0 ** rng.integers(-12, 12, n)
+    adj[::5] *= -1
+    t[:2], adj[:2] = 1.0, [-2.0, -1.0]  # exactly on the boundary
+    got = halve_into_range(t, adj)
+    expected = adj.copy()
+    for i in range(n):
+        a = adj[i]
+        while t[i] + a < 0.0:
+            a /= 2.0
+        expected[i] = a
+    assert np.array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))

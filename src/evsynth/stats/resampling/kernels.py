@@ -34,7 +34,12 @@ from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats._roots import EPS as MACHINE_EPS
 from evsynth.stats._roots import R_TOL
-from evsynth.stats.resampling._projection import InterceptProjection, Projection, QRProjection
+from evsynth.stats.resampling._projection import (
+    InterceptProjection,
+    Projection,
+    QRProjection,
+    others,
+)
 from evsynth.stats.tau2 import FIXED_METHODS, MAXITER, METHODS, THRESHOLD, estimate_tau2
 
 #: rma's threshold below which the Knapp-Hartung residual is treated as an exact fit
@@ -309,21 +314,21 @@ def _fisher_scoring(
         iterations += 1
         t = tau2[rows]
         w = ma / (va + t[:, None])
-        P = _projection(xa, w, rows)
-        Py = P.py(ya)
-        if method == "ML":
-            adj = (np.einsum("ij,ij->i", Py, Py) - w.sum(axis=1)) / (w * w).sum(axis=1)
-        elif method == "REML":
-            adj = (np.einsum("ij,ij->i", Py, Py) - P.trace()) / P.sum_sq(w, w)
-        else:  # EB
-            adj = (np.einsum("ij,ij->i", ya, Py) * na / (na - p) - na) / w.sum(axis=1)
+        if xa is None:
+            adj = _intercept_step(method, w, ya, na)
+        else:
+            P = _projection(xa, w, rows)
+            Py = P.py(ya)
+            if method == "ML":
+                adj = (np.einsum("ij,ij->i", Py, Py) - w.sum(axis=1)) / (w * w).sum(axis=1)
+            elif method == "REML":
+                adj = (np.einsum("ij,ij->i", Py, Py) - P.trace()) / P.sum_sq(w, w)
+            else:  # EB
+                adj = (np.einsum("ij,ij->i", ya, Py) * na / (na - p) - na) / w.sum(axis=1)
         # NaN (and an infinite step from a degenerate row) ends the iteration, as in the engine
         adj = np.where(np.isfinite(adj), adj, 0.0)
         # step halving keeps tau^2 inside the parameter space
-        neg = t + adj < 0.0
-        while np.any(neg):
-            adj = np.where(neg, adj / 2.0, adj)
-            neg = t + adj < 0.0
+        adj = halve_into_range(t, adj)
         new = t + adj
         tau2[rows] = np.where(live, new, t)
         live &= np.abs(t - new) > THRESHOLD
@@ -341,6 +346,63 @@ def _fisher_scoring(
         ll = _loglik(tau2, y, v, mf, xa, n, p, reml)
         tau2 = np.where((ll0 - ll > R_TOL) & (tau2 > THRESHOLD), 0.0, tau2)
     return np.maximum(0.0, tau2), converged
+
+
+def halve_into_range(t: FloatArray, adj: FloatArray) -> FloatArray:
+    """``adj / 2^m`` with the smallest ``m >= 0`` such that ``t + adj / 2^m >= 0``.
+
+    The engine halves one step at a time (``while t + adj < 0: adj /= 2``), which from
+    ``t = 0`` takes about 1,075 halvings until ``adj`` underflows to -0. Halving is exact in
+    binary, so ``m`` is found from ``log2(-adj / t)`` and adjusted by the same comparison; the
+    result is bit for bit the engine's.
+    """
+    neg = np.flatnonzero(t + adj < 0.0)
+    if neg.size == 0:
+        return adj
+    out = adj.copy()
+    tt, aa = t[neg], adj[neg]
+    at_zero = tt <= 0.0
+    with np.errstate(divide="ignore"):
+        guess = np.ceil(np.log2(-aa / np.where(at_zero, 1.0, tt)))
+    m = np.where(at_zero, 0, np.clip(guess, 0, 1100)).astype(np.int64)
+    scaled = np.ldexp(aa, -m)
+    # m too small: halve further; m too large: the previous halving already sufficed
+    short = ~at_zero & (tt + scaled < 0.0)
+    while np.any(short):
+        m[short] += 1
+        scaled = np.ldexp(aa, -m)
+        short = ~at_zero & (tt + scaled < 0.0)
+    long = ~at_zero & (m > 0) & (tt + np.ldexp(aa, -(m - 1)) >= 0.0)
+    while np.any(long):
+        m[long] -= 1
+        long = ~at_zero & (m > 0) & (tt + np.ldexp(aa, -(m - 1)) >= 0.0)
+    scaled = np.ldexp(aa, -m)
+    # from 0 every halving stays negative until adj underflows to -0.0
+    scaled[at_zero] = -0.0
+    out[neg] = scaled
+    return out
+
+
+def _intercept_step(method: str, w: FloatArray, y: FloatArray, n: FloatArray) -> FloatArray:
+    """One Fisher scoring step of the intercept-only model, in closed form.
+
+    The same arithmetic as the generic path through :class:`InterceptProjection` (``P y = w r``
+    with ``r = y - ybar_w``; ``tr(P)`` and ``sum(P * P)`` from the others' weights), without
+    its intermediate arrays: the inner loop of GOSH and of sign-flip tests.
+    """
+    W = w.sum(axis=1)
+    wr = w * (y - (np.einsum("ij,ij->i", w, y) / W)[:, None])
+    if method == "ML":
+        out: FloatArray = (np.einsum("ij,ij->i", wr, wr) - W) / np.einsum("ij,ij->i", w, w)
+        return out
+    if method == "EB":
+        out = (np.einsum("ij,ij->i", y, wr) * n / (n - 1) - n) / W
+        return out
+    omh = others(w) / W[:, None]
+    w2 = w * w
+    sum_pp = np.einsum("ij,ij->i", w2, omh * omh) + np.einsum("ij,ij->i", w2, others(w2)) / W**2
+    out = (np.einsum("ij,ij->i", wr, wr) - np.einsum("ij,ij->i", w, omh)) / sum_pp
+    return out
 
 
 def _loglik(
