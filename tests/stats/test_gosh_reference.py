@@ -110,3 +110,22 @@ def test_gosh_of_a_meta_regression_equals_metafor(method: str) -> None:
         assert np.array_equal(np.isnan(values), np.isnan(expected)), name
         np.testing.assert_allclose(values, expected, rtol=1e-9, atol=1e-9, err_msg=name)
     assert [c for c, _ in g.columns()][:2] == ["intrcpt", "ablat"]
+
+
+def test_memory_is_bounded_by_the_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fit sees more subsets than a chunk: a million subsets are never one weight matrix."""
+    from evsynth.stats.resampling import gosh as gosh_module
+
+    seen: list[tuple[int, ...]] = []
+    real = gosh_module.fit_batch
+
+    def recording(*args: Any, **kw: Any) -> Any:
+        seen.append(np.shape(kw["mask"]))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(gosh_module, "fit_batch", recording)
+    case = _cases()[0]
+    g = gosh(rma(case["yi"], case["vi"], method="DL"), chunk_size=40)
+    assert g.n_subsets == 255 and max(s[0] for s in seen) == 40 and len(seen) == 7
+    # the default chunk holds one million matrix cells: 50,000 subsets of 20 studies
+    assert gosh_module.CHUNK_ELEMENTS // 20 == 50_000
