@@ -282,3 +282,61 @@ def test_gosh_plot_with_outliers_is_coloured_by_cluster(tmp_path: Path) -> None:
     small = _gosh_figure(g, sample.findings[0].labels, sample.rows)
     drawn = sum(len(c.get_offsets()) for c in small.axes[0].collections)
     assert drawn == 100  # only the clustered sample is drawn
+
+
+def test_moderators_by_comma_and_in_the_bootstrap(tmp_path: Path) -> None:
+    data = str(_bcg(tmp_path))
+    case = next(c for c in PERM["cases"] if c["label"] == "bcg13 ablat+year REML z random")
+    a = _json(
+        _run(
+            "permutation-test",
+            data,
+            "--mods",
+            "ablat,year",
+            "--iterations",
+            "50",
+            "--seed",
+            "1",
+            "--format",
+            "json",
+        )
+    )
+    b = _json(
+        _run(
+            "permutation-test",
+            data,
+            "--mods",
+            "ablat",
+            "--mods",
+            "year",
+            "--iterations",
+            "50",
+            "--seed",
+            "1",
+            "--format",
+            "json",
+        )
+    )
+    assert a == b
+    assert [c["name"] for c in a["coefficients"]] == ["intrcpt", "ablat", "year"]
+    assert a["QM"] == pytest.approx(case["QM"], rel=1e-9)
+    boot = _json(
+        _run(
+            "bootstrap",
+            data,
+            "--mods",
+            "ablat",
+            "--replicates",
+            "100",
+            "--seed",
+            "2",
+            "--format",
+            "json",
+        )
+    )
+    from evsynth.stats.models import rma
+
+    fit = rma(PERM["yi"], PERM["vi"], mods={"ablat": PERM["ablat"]}, method="REML")
+    assert boot["replicates"] == 100
+    assert boot["estimate"]["observed"] == pytest.approx(fit.coefficients[0], rel=1e-12)
+    assert boot["tau2"]["observed"] == pytest.approx(fit.tau2, rel=1e-12)
