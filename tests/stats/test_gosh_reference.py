@@ -129,3 +129,23 @@ def test_memory_is_bounded_by_the_chunk(monkeypatch: pytest.MonkeyPatch) -> None
     assert g.n_subsets == 255 and max(s[0] for s in seen) == 40 and len(seen) == 7
     # the default chunk holds one million matrix cells: 50,000 subsets of 20 studies
     assert gosh_module.CHUNK_ELEMENTS // 20 == 50_000
+
+
+def test_random_subsets_follow_metafors_distribution() -> None:
+    """metafor draws a size m from dbinom(m, k, 1/2) on p..k, then m studies at random; that is
+    each study in with probability 1/2, conditioned on at least p studies."""
+    from scipy import stats
+
+    from evsynth.stats.resampling.gosh import random_subsets
+
+    k, n = 10, 60_000
+    sub = random_subsets(k, n, seed=5, chunk=0, min_size=2)
+    sizes = sub.sum(axis=1)
+    assert sizes.min() == 2
+    probs = stats.binom.pmf(np.arange(2, k + 1), k, 0.5)
+    expected = n * probs / probs.sum()
+    observed = np.bincount(sizes, minlength=k + 1)[2:]
+    # chi-squared goodness of fit; p below 1e-4 would mean a wrong distribution (or a 1 in
+    # 10,000 fluke with this fixed seed, which it is not)
+    assert stats.chisquare(observed, expected).pvalue > 1e-4
+    np.testing.assert_allclose(sub.mean(axis=0), sub.mean(), atol=0.01)  # no study favoured
