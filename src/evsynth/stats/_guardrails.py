@@ -75,6 +75,9 @@ def guardrail_warnings(
             "reduces to the fixed-effect one here, which does not show that the studies are "
             "homogeneous."
         )
+    missed = _missed_optimum(res)
+    if missed is not None:
+        out.append(missed)
     if not res.converged:
         out.append(
             f"The {res.method} estimate of tau^2 did not converge; treat tau^2 and the pooled "
@@ -87,6 +90,48 @@ def guardrail_warnings(
             "numerically unstable."
         )
     return tuple(out)
+
+
+def _missed_optimum(res: RMAResult) -> str | None:
+    """The sentence for an ML/REML/EB/PM estimate that misses its defining equation.
+
+    metafor's stopping rules are absolute (Fisher scoring: a change below 1e-5 in tau^2;
+    Paule-Mandel: uniroot within about 1.2e-4), so on data of small scale the estimate can stop
+    far from the optimum. evsynth keeps metafor's number and says where the optimum is.
+    """
+    chk = res.tau2_check
+    if chk is None or chk.ok or res.strict_optimum:
+        return None
+    t, opt = chk.tau2, chk.optimum_tau2
+    rerun = (
+        "evsynth reports metafor's number; rma(..., control={'strict_optimum': True}) "
+        f"reports tau^2 = {opt:.4g} instead."
+    )
+    if chk.criterion == "score":
+        restricted = "restricted " if chk.method == "REML" else ""
+        why = (
+            "metafor's Fisher scoring stops when tau^2 changes by less than 1e-5 in absolute terms"
+        )
+        if t == 0.0:
+            why += ", and from 0 its first step pointed out of the parameter space"
+        gap = chk.optimum_value - chk.value
+        return (
+            f"The {chk.method} estimate tau^2 = {t:.4g} (log-likelihood {chk.value:.6g}) is not "
+            "the "
+            f"maximum of the {restricted}likelihood, which is at tau^2 = {opt:.4g} "
+            f"(log-likelihood {chk.optimum_value:.6g}, higher by {gap:.3g}): {why}, too coarse "
+            f"for data on this scale. {rerun}"
+        )
+    rule = (
+        "metafor's root finder stops within an absolute 1.2e-4 of tau^2"
+        if chk.method == "PM"
+        else "metafor's Fisher scoring stops when tau^2 changes by less than 1e-5 in absolute terms"
+    )
+    return (
+        f"The {chk.method} estimate tau^2 = {t:.4g} gives Q(tau^2) = {chk.value:.6g} where its "
+        f"equation asks for {chk.target:g} (off by {chk.discrepancy:.2%}): {rule}, too coarse for "
+        f"data on this scale; the equation is solved by tau^2 = {opt:.4g}. {rerun}"
+    )
 
 
 def _describe(res: RMAResult) -> str:

@@ -19,7 +19,7 @@ Statistics in Medicine 26:37-52. doi:10.1002/sim.2514 (Q-profile)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -41,8 +41,9 @@ from evsynth.stats._design import design_matrix
 from evsynth.stats._guardrails import guardrail_warnings
 from evsynth.stats._linalg import FloatArray, Projection, has_full_rank, wls
 from evsynth.stats._qprofile import q_profile_intervals
+from evsynth.stats._tau2_optimum import CHECKED_METHODS, check_tau2, optimum_tau2
 from evsynth.stats.results import FitStatistics, Interval, RMAResult
-from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2
+from evsynth.stats.tau2 import FIXED_METHODS, estimate_tau2, tau2_standard_error
 
 EPS = 2.220446049250313e-16
 
@@ -60,6 +61,7 @@ def rma(
     slab: Sequence[Any] | None = None,
     measure: str = "GEN",
     ni: ArrayLike | None = None,
+    control: Mapping[str, Any] | None = None,
 ) -> RMAResult:
     """Fit a fixed- or random-effects model, with optional moderators (metafor's ``rma.uni``).
 
@@ -90,6 +92,11 @@ def rma(
         The effect measure code, for labels and back-transformation.
     ni : array_like, optional
         Sample sizes; needed only to back-transform PFT (Freeman-Tukey) results.
+    control : dict, optional
+        ``{"strict_optimum": True}`` reports the exact maximum of the (restricted) likelihood
+        (ML, REML) or root of the estimating equation (PM, EB) instead of where metafor's
+        absolute stopping rules stop. By default evsynth gives metafor's number and warns when
+        it misses the optimum (see :mod:`evsynth.stats._tau2_optimum`).
 
     Returns
     -------
@@ -98,6 +105,7 @@ def rma(
     method = check_method(method)
     test = check_test(test)
     level = check_level(level)
+    strict = _strict_optimum(control)
     omitted: list[str] = []
     if hasattr(yi, "yi") and hasattr(yi, "vi") and hasattr(yi, "measure"):
         es = yi
@@ -119,7 +127,16 @@ def rma(
     X, names = design_matrix(mods, k)
     try:
         res = fit(
-            y, v, X, names, method=method, test=test, level=level, slab=labels, measure=measure
+            y,
+            v,
+            X,
+            names,
+            method=method,
+            test=test,
+            level=level,
+            slab=labels,
+            measure=measure,
+            strict_optimum=strict,
         )
     except InputError:
         raise
@@ -143,6 +160,32 @@ def rma(
         )
         res = replace(res, warnings=(note, *res.warnings))
     return res
+
+
+CONTROL_OPTIONS = ("strict_optimum",)
+
+
+def _strict_optimum(control: Mapping[str, Any] | None) -> bool:
+    """The ``strict_optimum`` setting of ``control``, checked (False when not given)."""
+    if control is None:
+        return False
+    if not isinstance(control, Mapping):
+        raise InputError(
+            f"Invalid control {control!r}; expected a dict such as {{'strict_optimum': True}}",
+            column="control",
+        )
+    for key in control:
+        if key not in CONTROL_OPTIONS:
+            raise InputError(
+                f"Invalid control option {key!r}; expected one of {', '.join(CONTROL_OPTIONS)}",
+                column="control",
+            )
+    value = control.get("strict_optimum", False)
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(
+            f"Invalid control strict_optimum={value!r}; expected True or False", column="control"
+        )
+    return bool(value)
 
 
 def _subset_rows(mods: Any, keep: Any) -> Any:
@@ -169,11 +212,14 @@ def fit(
     measure: str,
     guardrails: bool = True,
     heterogeneity_ci: bool = True,
+    strict_optimum: bool = False,
 ) -> RMAResult:
     """Fit with checked arguments (the engine behind :func:`rma`).
 
-    ``guardrails=False`` skips the warnings and ``heterogeneity_ci=False`` the Q-profile
-    intervals, for the many refits of diagnostics and resampling.
+    ``guardrails=False`` skips the warnings (and the check of an iterative tau^2 against its
+    defining equation) and ``heterogeneity_ci=False`` the Q-profile intervals, for the many
+    refits of diagnostics and resampling. ``strict_optimum=True`` replaces metafor's ML, REML,
+    EB or PM estimate by the exact optimum or root.
     """
     k, p = X.shape
     fixed = method in FIXED_METHODS
@@ -193,6 +239,31 @@ def fit(
         notes.append("With one study the Knapp-Hartung adjustment is undefined; a z test was used.")
     est = estimate_tau2(method, y, v, X)
     notes.extend(est.notes)
+    tau2_check = None
+    if (guardrails or strict_optimum) and method in CHECKED_METHODS and k > p:
+        # centred as the estimators see them (changes nothing with an intercept)
+        yc0 = y - y.mean()
+        tau2_check = check_tau2(method, est.tau2, yc0, v, X, y)
+        if strict_optimum:
+            failed = tau2_check is not None and not tau2_check.ok
+            exact = (
+                tau2_check.optimum_tau2
+                if tau2_check is not None and failed
+                else optimum_tau2(method, yc0, v, X, y, est.tau2)
+            )
+            if failed:
+                notes.append(
+                    f"tau^2 = {exact:.4g} is the exact "
+                    f"{'maximum' if method in ('ML', 'REML') else 'root'} of the {method} "
+                    f"criterion (control strict_optimum); metafor's stopping rule gives "
+                    f"{est.tau2:.4g} here."
+                )
+            est = replace(
+                est,
+                tau2=exact,
+                se=tau2_standard_error(method, exact, v, X),
+                converged=True,
+            )
     tau2 = est.tau2
     w = 1.0 / (v + tau2)
     beta, vb = wls(X, y, w)
@@ -313,6 +384,8 @@ def fit(
         fit_ml=fit_ml,
         fit_reml=fit_reml,
         parms=parms,
+        tau2_check=tau2_check,
+        strict_optimum=strict_optimum,
     )
     if not guardrails:
         return result
@@ -331,6 +404,7 @@ def _refit_with(res: RMAResult, method: str) -> RMAResult:
         slab=res.slab,
         measure=res.measure,
         guardrails=False,
+        strict_optimum=res.strict_optimum,
     )
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from evsynth.stats._tau2_optimum import Tau2Check
+
 METHOD_NAMES = {
     "FE": "fixed-effect (inverse-variance)",
     "EE": "equal-effects (inverse-variance)",
@@ -223,6 +225,10 @@ class RMAResult:
     extra_tests: tuple[NamedTest, ...] = ()
     # the 2x2 tables (ai, bi, ci, di) behind a Mantel-Haenszel or Peto fit, for refits
     tables: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None
+    # the check of an ML/REML/EB/PM tau^2 against its defining equation (None when not run)
+    tau2_check: Tau2Check | None = None
+    # True when tau^2 is the exact optimum instead of metafor's (rma's control strict_optimum)
+    strict_optimum: bool = False
 
     # ------------------------------------------------------------------ derived views
     @property

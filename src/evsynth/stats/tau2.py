@@ -251,6 +251,11 @@ def _fisher_scoring(
     return Tau2Estimate(tau2, _se_iterative(method, tau2, vi, X), True, iterations, tuple(notes))
 
 
+def tau2_standard_error(method: str, tau2: float, vi: FloatArray, X: FloatArray) -> float:
+    """metafor's standard error of an ML, REML, EB or PM estimate ``tau2``."""
+    return _se_iterative(method, tau2, vi, X)
+
+
 def _se_iterative(method: str, tau2: float, vi: FloatArray, X: FloatArray) -> float:
     k, p = X.shape
     w = 1.0 / (vi + tau2)
