@@ -81,3 +81,28 @@ def test_permutation_plot_marks_the_observed_statistic() -> None:
     assert "exact, 1,024 permutations" in ax.get_title()
     heights = sum(p.get_height() * p.get_width() for p in ax.patches)
     assert heights == pytest.approx(1.0)  # a density histogram
+
+
+def test_magnesium_trials_isis4_drives_the_clusters() -> None:
+    """dat.egger2001 (16 magnesium trials): metafor's fixed-effect GOSH over all 65,535 subsets
+    (reference/metafor/resample_egger2001.R) is reproduced, and the cluster analysis names ISIS-4,
+    the mega-trial whose null result conflicts with the small trials (Sterne et al. 2001)."""
+    import json
+
+    from helpers import REFERENCE
+
+    ref = json.loads((REFERENCE / "metafor" / "resample_egger2001.json").read_text())
+    g = gosh(rma(ref["yi"], ref["vi"], method="FE", slab=ref["study"]))
+    assert g.n_subsets == 65_535
+    ours = {"QE": g.Q, "I2": g.I2, "H2": g.H2, "estimate": g.estimate}
+    for name, values in ours.items():
+        # sums over 65,535 rows that each agree to ~1e-13
+        assert values.sum() == pytest.approx(ref["sum"][name], rel=1e-9)
+        assert values.min() == pytest.approx(ref["min"][name], rel=1e-9, abs=1e-12)
+        assert values.max() == pytest.approx(ref["max"][name], rel=1e-9)
+        np.testing.assert_allclose(values[ref["rows"]], ref["row_values"][name], rtol=1e-9)
+    for row, studies in zip(ref["rows"], ref["row_incl"], strict=True):
+        assert np.flatnonzero(g.incl[row]).tolist() == np.atleast_1d(studies).tolist()
+    found = gosh_outliers(g)
+    assert found.drivers == ("ISIS-4",)
+    assert all(f.drivers == ("ISIS-4",) for f in found.findings)
