@@ -282,6 +282,8 @@ def test_gosh_plot_with_outliers_is_coloured_by_cluster(tmp_path: Path) -> None:
     small = _gosh_figure(g, sample.findings[0].labels, sample.rows)
     drawn = sum(len(c.get_offsets()) for c in small.axes[0].collections)
     assert drawn == 100  # only the clustered sample is drawn
+    assert "a sample of 100 of 255 subsets of 8 studies" in small.axes[1].get_title()
+    assert fig.axes[0].get_xlabel() == "Estimate (GEN)"
 
 
 def test_moderators_by_comma_and_in_the_bootstrap(tmp_path: Path) -> None:

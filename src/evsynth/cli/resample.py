@@ -315,7 +315,12 @@ def _gosh_figure(result: Any, clusters: Any, rows: Any) -> Any:
             tau2=result.tau2[rows],
             coefficients=None if result.coefficients is None else result.coefficients[rows],
         )
-        return sample.plot(clusters=clusters)
+        k = len(result.slab)
+        return sample.plot(
+            clusters=clusters,
+            title=f"GOSH plot: a sample of {rows.size:,} of {result.n_subsets:,} subsets of "
+            f"{k} studies, clustered (k-means)",
+        )
     return result.plot(clusters=labels)
 
 

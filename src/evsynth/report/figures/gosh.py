@@ -102,8 +102,11 @@ def gosh_plot(
     if len(result.coef_names) > 1:
         # a meta-regression: the first coefficient (the intercept) is on the x axis
         ax.set_xlabel(f"{result.coef_names[0]} ({result.measure}, analysis scale)")
+    elif result.measure in _style.LOG_SCALE_MEASURES:
+        # the estimates are on the analysis (log) scale
+        ax.set_xlabel(f"Log {_style.measure_label(result.measure).lower()} ({result.measure})")
     else:
-        ax.set_xlabel(f"{_style.measure_label(result.measure)} ({result.measure}, analysis scale)")
+        ax.set_xlabel(f"{_style.measure_label(result.measure)} ({result.measure})")
     ax.set_ylabel("I² (%)")
     top.set_ylabel("Density", fontsize=_style.SMALL_FONT_SIZE)
     right.set_xlabel("Density", fontsize=_style.SMALL_FONT_SIZE)
