@@ -15,6 +15,7 @@ from evsynth.stats.models import rma
 from evsynth.stats.resampling.bootstrap import bootstrap
 from evsynth.stats.resampling.gosh import gosh
 from evsynth.stats.resampling.permutation import permutation_test
+from evsynth.stats.results import RMAResult
 
 pytestmark = pytest.mark.slow  # starting worker processes takes several seconds
 
@@ -32,7 +33,7 @@ def scheduler() -> Iterator[str]:
         cluster.close()
 
 
-def _model(method: str = "REML") -> object:
+def _model(method: str = "REML") -> RMAResult:
     rng = np.random.default_rng(8)
     y, v = rng.normal(0.3, 0.4, 11), rng.uniform(0.02, 0.2, 11)
     return rma(y, v, method=method, mods=None)
