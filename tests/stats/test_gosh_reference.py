@@ -149,3 +149,14 @@ def test_random_subsets_follow_metafors_distribution() -> None:
     # 10,000 fluke with this fixed seed, which it is not)
     assert stats.chisquare(observed, expected).pvalue > 1e-4
     np.testing.assert_allclose(sub.mean(axis=0), sub.mean(), atol=0.01)  # no study favoured
+
+
+def test_subsets_metafor_cannot_fit_are_flagged() -> None:
+    """metafor's REML stops on these data (Fisher scoring does not converge): its GOSH row is NA;
+    ours holds the engine's fallback (rma's value) and is flagged."""
+    y, v = [0.0, 0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0, 0.125]
+    res = rma(y, v, method="REML")
+    g = gosh(res)
+    assert g.converged is not None and not g.converged[-1]
+    assert g.tau2[-1] == pytest.approx(res.tau2, rel=1e-12)
+    assert "did not converge (metafor reports NA" in g.summary()

@@ -314,6 +314,7 @@ def _gosh_figure(result: Any, clusters: Any, rows: Any) -> Any:
             H2=result.H2[rows],
             tau2=result.tau2[rows],
             coefficients=None if result.coefficients is None else result.coefficients[rows],
+            converged=None if result.converged is None else result.converged[rows],
         )
         k = len(result.slab)
         return sample.plot(

@@ -77,6 +77,9 @@ class GoshResult:
     tau2: FloatArray
     coef_names: tuple[str, ...] = ("intrcpt",)
     coefficients: FloatArray | None = None
+    #: False where Fisher scoring or the Paule-Mandel search did not converge: metafor's fit
+    #: fails there (NA); the row holds the engine's fallback estimate instead
+    converged: np.ndarray | None = None
 
     @property
     def size(self) -> np.ndarray:
@@ -120,15 +123,20 @@ class GoshResult:
         kind = "all" if self.exact else f"{self.n_subsets} random (seed {self.seed})"
         qs = np.nanquantile(self.estimate, [0.0, 0.25, 0.5, 0.75, 1.0])
         qi = np.nanquantile(self.I2, [0.0, 0.25, 0.5, 0.75, 1.0])
-        return "\n".join(
-            [
-                f"GOSH ({self.method}; measure {self.measure}): {self.n_subsets} model fits, "
-                f"{kind} subsets of {len(self.slab)} studies",
-                "            min      25%      50%      75%      max",
-                "estimate " + " ".join(f"{x:8.4f}" for x in qs),
-                "I2 (%)   " + " ".join(f"{x:8.2f}" for x in qi),
-            ]
-        )
+        lines = [
+            f"GOSH ({self.method}; measure {self.measure}): {self.n_subsets} model fits, "
+            f"{kind} subsets of {len(self.slab)} studies",
+            "            min      25%      50%      75%      max",
+            "estimate " + " ".join(f"{x:8.4f}" for x in qs),
+            "I2 (%)   " + " ".join(f"{x:8.2f}" for x in qi),
+        ]
+        failed = 0 if self.converged is None else int(np.sum(~self.converged))
+        if failed:
+            lines.append(
+                f"{failed} subset(s) did not converge (metafor reports NA for them); they hold "
+                "the estimate found by maximising the likelihood directly."
+            )
+        return "\n".join(lines)
 
     def plot(self, **kw: Any) -> Figure:
         """The GOSH plot (see :func:`evsynth.report.figures.gosh.gosh_plot`)."""
@@ -254,13 +262,14 @@ def gosh(
         exact=exact,
         seed=seed,
         incl=incl,
-        estimate=stats[:, 4],
+        estimate=stats[:, 5],
         Q=stats[:, 0],
         I2=stats[:, 1],
         H2=stats[:, 2],
         tau2=stats[:, 3],
         coef_names=res.coef_names,
-        coefficients=stats[:, 4:],
+        coefficients=stats[:, 5:],
+        converged=stats[:, 4] > 0.5,
     )
 
 
@@ -276,7 +285,7 @@ def gosh_chunk(task: GoshTask) -> GoshChunk:
     fit = fit_batch(
         task.yi, task.vi, method=task.method, mask=mask, X=task.X, gosh_heterogeneity=p == 1
     )
-    stats = np.column_stack([fit.Q, fit.I2, fit.H2, fit.tau2, fit.coefficients])
+    stats = np.column_stack([fit.Q, fit.I2, fit.H2, fit.tau2, fit.converged, fit.coefficients])
     return GoshChunk(np.packbits(mask, axis=1), stats)
 
 
