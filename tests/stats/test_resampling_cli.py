@@ -71,6 +71,7 @@ def test_gosh_csv_rows_equal_metafor(tmp_path: Path, method: str) -> None:
     )
     payload = _json(result)
     assert payload["subsets"] == 255 and payload["exact"] is True and payload["seed"] is None
+    assert payload["not_converged"] == 0
     frame = pd.read_csv(out)
     labels = [f"Trial {i + 1}" for i in range(8)]
     assert list(frame.columns) == ["estimate", "Q", "I2", "H2", "tau2", *labels]

@@ -285,6 +285,8 @@ def gosh(
         "subsets": result.n_subsets,
         "exact": result.exact,
         "seed": result.seed,
+        # fits that did not converge (metafor: NA; here the engine's fallback estimate)
+        "not_converged": 0 if result.converged is None else int((~result.converged).sum()),
     }
     text = result.summary() + f"\nWrote {result.n_subsets} rows to {out}."
     if found is not None:
