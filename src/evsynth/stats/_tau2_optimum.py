@@ -14,7 +14,8 @@ against its defining equation, and says when it fails:
   Fisher scoring iteration. At tau^2 = 0 a negative score makes 0 a local maximum; when Q
   shows heterogeneity there, the likelihood is also searched for a higher maximum inside (it
   can have one: metafor's first step from 0 then points out of the parameter space and it
-  never leaves 0), and its distance in standard errors is the criterion.
+  never leaves 0), and its distance in standard errors is the criterion. A negative score
+  counts only up to ``tau2 * sqrt(I)``: the optimum cannot lie below 0.
 - PM and EB (whose estimating equation is the PM equation times k / (k - p)): the relative
   miss of the generalised Q statistic, ``|Q(tau2) - (k - p)| / (k - p)``; tau^2 = 0 with
   ``Q(0) <= k - p`` is the boundary solution.
@@ -151,6 +152,10 @@ def check_tau2(
     if method in LIKELIHOOD_METHODS:
         u, info = score_information(method, tau2, y, vi, X)
         stat = abs(u) / math.sqrt(info) if info > 0 else 0.0
+        if u < 0.0:
+            # the step towards the optimum cannot pass 0: near the boundary the distance is at
+            # most tau2 itself (a tau^2 of 1e-6 standard errors above a maximum at 0 is fine)
+            stat = min(stat, tau2 * math.sqrt(info))
         best = math.nan
         if tau2 <= 0.0 and u <= 0.0:
             # 0 is a local maximum. The likelihood can still be higher inside (metafor then
