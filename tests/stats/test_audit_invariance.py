@@ -69,7 +69,7 @@ STOP = {"ML": 1e-5, "REML": 1e-5, "EB": 1e-5, "PM": 2e-4}
 
 
 # iterative estimators are only checked on larger scales: on smaller ones metafor's absolute
-# stopping rules fail them (see the xfail test below)
+# stopping rules fail them (see the strict_optimum test below)
 SCALINGS = [(m, c) for m in METHODS for c in (10.0, 0.1, 1e3) if m in CLOSED or c > 1]
 
 
@@ -104,17 +104,17 @@ def test_scaling_md_like_data(method: str, c: float) -> None:
         np.testing.assert_allclose(b.weights, a.weights, rtol=rtol, atol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="metafor's ML/REML/EB stop at an absolute change of 1e-5 in tau^2 and PM's root finder "
-    "has an absolute tolerance of ~1e-4: on data of small scale (tau^2 below ~1e-3, common for "
-    "risk differences and proportions) the estimate stops far from the optimum. evsynth replays "
-    "metafor's iterations (docs/decisions.md), so it inherits this; metafor 3.8.1 gives the same "
-    "numbers (checked with Rscript). Owner: pooling models.",
-)
 def test_ml_is_scale_equivariant_on_small_scale_data() -> None:
+    """metafor's ML/REML/EB stop at an absolute change of 1e-5 in tau^2 and PM's root finder has
+    an absolute tolerance of ~1e-4: on data of small scale (tau^2 below ~1e-3, common for risk
+    differences and proportions) the estimate stops far from the optimum. evsynth gives
+    metafor's number with a warning, and with control={'strict_optimum': True} the optimum,
+    which is scale-equivariant."""
     ds = next(d for d in DATASETS if d["name"] == "escalc058_ROM")
     yi, vi = np.atleast_1d(ds["yi"]).astype(float), np.atleast_1d(ds["vi"]).astype(float)
-    a = rma(yi, vi, method="ML")  # tau^2 = 0.16605 (9 Fisher scoring steps)
-    b = rma(0.1 * yi, 0.01 * vi, method="ML")  # metafor and evsynth: 1.659e-6, i.e. 0.000166
+    strict = {"strict_optimum": True}
+    a = rma(yi, vi, method="ML", control=strict)  # tau^2 = 0.16605
+    default = rma(0.1 * yi, 0.01 * vi, method="ML")  # metafor and evsynth: 1.659e-6
+    assert any("control={'strict_optimum': True}" in w for w in default.warnings)
+    b = rma(0.1 * yi, 0.01 * vi, method="ML", control=strict)
     assert b.tau2 / 0.01 == pytest.approx(a.tau2, rel=1e-3)

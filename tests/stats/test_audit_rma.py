@@ -292,40 +292,40 @@ def test_unusual_levels_large_k_and_extreme_ratios_match_metafor() -> None:
     cmp.assert_ok()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="metafor finds the Paule-Mandel root with uniroot's absolute tolerance eps^0.25 "
-    "(1.2e-4 in tau^2); when tau^2 is of that order or smaller the estimate misses the root. "
-    "In 9 of the 168 random sets with k >= 2 of audit_rma.json the PM tau^2 leaves "
-    "Q(tau^2) more than 0.1 % from k - 1; here 9.5e-5 where the root is 1.60e-5 (metafor's EB, "
-    "which solves the same equation, finds it). evsynth replays metafor's root finder, so it "
-    "gives metafor's 9.5e-5. Owner: pooling models.",
-)
 def test_pm_estimate_solves_the_paule_mandel_equation() -> None:
-    """Paule and Mandel (1982): tau^2 solves Q(tau^2) = k - 1 when Q(0) > k - 1."""
+    """Paule and Mandel (1982): tau^2 solves Q(tau^2) = k - 1 when Q(0) > k - 1.
+
+    metafor finds the root with uniroot's absolute tolerance eps^0.25 (1.2e-4 in tau^2), so in
+    9 of the 168 random sets with k >= 2 its PM tau^2 leaves Q(tau^2) more than 0.1 % from
+    k - 1; here 9.5e-5 where the root is 1.60e-5. evsynth gives metafor's number with a warning
+    naming the root, and the root itself with control={'strict_optimum': True}
+    (tests/stats/test_tau2_optimum.py covers all 168 sets)."""
     ds = next(d for d in DATASETS if d["name"] == "escalc127_MD")
     yi, vi = _vector(ds["yi"]), _vector(ds["vi"])
-    res = rma(yi, vi, method="PM")
     assert _exact_generalised_q(yi, vi, 0.0) > yi.size - 1  # a positive root exists
+    default = rma(yi, vi, method="PM")
+    assert any("solved by tau^2 = 1.59e-05" in w for w in default.warnings)
+    res = rma(yi, vi, method="PM", control={"strict_optimum": True})
     assert _exact_generalised_q(yi, vi, res.tau2) == pytest.approx(yi.size - 1, rel=1e-3)
 
 
 ML_OPTIMUM = json.loads((REFERENCE / "metafor" / "audit_ml_optimum.json").read_text())["sets"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="metafor's Fisher scoring for ML starts at the HE estimate and stops when tau^2 "
-    "changes by less than 1e-5 in absolute terms; with very precise studies (vi of 1e-5 or less) "
-    "the first step from a start at or near 0 is below that, so it stops there, without a "
-    "warning, far from the maximum: log-likelihood -205.15 at tau^2 = 6.3e-6 where -7.06 is "
-    "reached at 0.0705 (escalc089_ZCOR; also escalc087_PFT, vi_six_orders: tau^2 = 0 instead "
-    "of 0.080 and 0.312). evsynth replays metafor's iterations and returns the same estimates. "
-    "Owner: pooling models (e.g. check the likelihood against a bounded search and warn).",
-)
 @pytest.mark.parametrize("case", ML_OPTIMUM, ids=[c["name"] for c in ML_OPTIMUM])
 def test_ml_estimate_maximises_the_likelihood(case: dict[str, Any]) -> None:
-    res = rma(_vector(case["yi"]), _vector(case["vi"]), method="ML")
+    """metafor's Fisher scoring for ML starts at the HE estimate and stops when tau^2 changes by
+    less than 1e-5 in absolute terms; with very precise studies the first step from a start at
+    or near 0 is below that (or points out of the parameter space), so it stops far from the
+    maximum: log-likelihood -205.15 at tau^2 = 6.3e-6 where -7.06 is reached at 0.0705
+    (escalc089_ZCOR; escalc087_PFT, vi_six_orders: tau^2 = 0 instead of 0.080 and 0.312).
+    evsynth gives metafor's number with a warning naming the maximum, and the maximum with
+    control={'strict_optimum': True}."""
+    default = rma(_vector(case["yi"]), _vector(case["vi"]), method="ML")
+    assert any(f"at tau^2 = {case['max_tau2']:.4g}" in w for w in default.warnings)
+    res = rma(
+        _vector(case["yi"]), _vector(case["vi"]), method="ML", control={"strict_optimum": True}
+    )
     assert res.fit_ml is not None
     # the maximum found by metafor's own likelihood with tau^2 fixed (audit_ml_optimum.R)
     assert res.fit_ml.loglik >= case["max_loglik"] - 1e-6, (res.tau2, case["max_tau2"])
@@ -333,7 +333,7 @@ def test_ml_estimate_maximises_the_likelihood(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", ML_OPTIMUM, ids=[c["name"] for c in ML_OPTIMUM])
 def test_ml_replays_metafor_where_it_stops_early(case: dict[str, Any]) -> None:
-    """Until the owner decides otherwise, evsynth gives metafor's number (and likelihood)."""
+    """By default evsynth gives metafor's number (and likelihood), with a warning."""
     res = rma(_vector(case["yi"]), _vector(case["vi"]), method="ML")
     assert res.tau2 == pytest.approx(case["metafor_tau2"], rel=1e-5, abs=1e-12)
     assert res.fit_ml is not None

@@ -264,3 +264,41 @@ def test_knapp_hartung_narrower_than_z_is_flagged() -> None:
     assert f"{z.ci_upper - z.ci_lower:.4g}" in msg
     # dat.bcg: s2w > 1, no such warning
     assert not any("scale factor" in w for w in rma(YI, VI, test="knha").warnings)
+
+
+# ---------------------------------------------------------------- control (strict_optimum)
+@pytest.mark.parametrize(
+    ("control", "message"),
+    [
+        ({"threshold": 1e-8}, "Invalid control option 'threshold'; expected one of strict_optimum"),
+        ({"strict_optimum": "yes"}, "Invalid control strict_optimum='yes'; expected True or False"),
+        ([("strict_optimum", True)], "expected a dict such as {'strict_optimum': True}"),
+    ],
+)
+def test_invalid_control_names_value_and_choices(control: Any, message: str) -> None:
+    with pytest.raises(InputError) as err:
+        rma(YI, VI, method="ML", control=control)
+    assert message in str(err.value)
+    assert err.value.column == "control"
+
+
+def test_strict_optimum_on_ordinary_data_changes_only_the_last_digits() -> None:
+    """dat.bcg: metafor's estimates are already at their optimum (within its stopping rules)
+    and nothing new is said; closed-form estimators are untouched."""
+    for method in ("ML", "REML", "EB", "PM"):
+        a = rma(YI, VI, method=method)
+        b = rma(YI, VI, method=method, control={"strict_optimum": True})
+        # Fisher scoring stops within ~1e-5 relative of the optimum here; PM's uniroot within
+        # its absolute tolerance 1.2e-4, i.e. 4e-4 relative at tau^2 = 0.32 (measured 8e-5)
+        assert b.tau2 == pytest.approx(a.tau2, rel=1e-3 if method == "PM" else 1e-5), method
+        assert b.warnings == a.warnings
+        assert b.strict_optimum and not a.strict_optimum
+    dl = rma(YI, VI, method="DL", control={"strict_optimum": True})
+    assert dl.tau2 == rma(YI, VI, method="DL").tau2
+
+
+def test_refits_keep_the_strict_setting() -> None:
+    """The fixed-effect guardrail's REML refit follows the model's control setting."""
+    res = rma(YI, VI, method="FE", control={"strict_optimum": True})
+    assert res.strict_optimum
+    assert any("random-effects model (REML) would give" in w for w in res.warnings)
