@@ -30,10 +30,9 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from evsynth.dataio.tables import Table, parse_bytes, read_table
 from evsynth.errors import InputError
@@ -47,6 +46,9 @@ from evsynth.stats.escalc import (
     EffectSizes,
     escalc,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LABEL_COLUMNS = ("study", "slab", "author")
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -255,6 +257,8 @@ def _labels(cols: _Columns) -> tuple[str, ...] | None:
 def _frame(table: Table, measure: str, parsed: dict[str, np.ndarray]) -> pd.DataFrame:
     """The table as read: numbers where a whole column is numeric, text otherwise; indexed by the
     line number of each row in the file. ``parsed`` holds the columns already converted."""
+    import pandas as pd  # imported here, so that modules that only import this one start fast
+
     data: dict[str, Any] = {}
     for i, name in enumerate(table.header):
         if name.lower() in parsed:

@@ -7,13 +7,15 @@ of a pandas Categorical) being the reference, so coefficients match metafor's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from evsynth.errors import InputError
 from evsynth.stats._linalg import FloatArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[FloatArray, tuple[str, ...]]:
@@ -23,6 +25,9 @@ def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[FloatArray
     if intercept:
         cols.append(np.ones(k))
         names.append("intrcpt")
+    if mods is not None:
+        # only a meta-regression needs pandas; a model without moderators starts faster
+        import pandas as pd
     if mods is None:
         pass
     elif isinstance(mods, (pd.DataFrame, dict)):
@@ -56,6 +61,8 @@ def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[FloatArray
 
 
 def _expand(series: pd.Series, name: str) -> tuple[list[FloatArray], list[str]]:
+    import pandas as pd
+
     if series.isna().any():
         row = int(np.flatnonzero(series.isna().to_numpy())[0]) + 1
         raise InputError(f"moderator '{name}' is missing for study {row}", column=name)

@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from evsynth.errors import InputError
 from evsynth.stats.escalc_common import FloatArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Distribution = Literal["normal", "t"]
 
@@ -58,6 +59,19 @@ def _shape(out: FloatArray, *inputs: Any) -> Any:
     return out
 
 
+# scipy.stats takes about half a second to import: only the functions that need a quantile load it
+def _norm_ppf(q: Any) -> Any:
+    from scipy import stats
+
+    return stats.norm.ppf(q)
+
+
+def _t_ppf(q: Any, df: Any) -> Any:
+    from scipy import stats
+
+    return stats.t.ppf(q, df)
+
+
 def _fail(bad: Any, values: FloatArray, name: str, what: str) -> None:
     bad = np.broadcast_to(np.asarray(bad), values.shape)
     if np.any(bad):
@@ -73,8 +87,8 @@ def _critical(level: float, df: FloatArray | None) -> FloatArray:
         )
     q = 1 - (1 - level / 100) / 2
     if df is None:
-        return np.atleast_1d(np.float64(stats.norm.ppf(q)))
-    return np.asarray(stats.t.ppf(q, df), dtype=np.float64)
+        return np.atleast_1d(np.float64(_norm_ppf(q)))
+    return np.asarray(_t_ppf(q, df), dtype=np.float64)
 
 
 def _check_dist(dist: str) -> None:
@@ -202,9 +216,9 @@ def sd_from_p_difference(
     q = 1 - pp / 2
     if dist == "t":
         _fail(a + b - 2 < 1, a, "n1", "n1 + n2 must be at least 3 for a t test")
-        statistic = stats.t.ppf(q, a + b - 2)
+        statistic = _t_ppf(q, a + b - 2)
     else:
-        statistic = stats.norm.ppf(q)
+        statistic = _norm_ppf(q)
     se = np.abs(md) / statistic
     return _shape(_sd_from_se_difference(se, a, b), difference, p, n1, n2)
 
@@ -217,7 +231,7 @@ def se_from_p(estimate: Any, p: Any, *, df: Any = None) -> Any:
     est, pp = _arr(estimate, "estimate"), _arr(p, "p")
     _fail(~((pp > 0) & (pp < 1)), pp, "p", "p-value must be between 0 and 1 (exclusive)")
     q = 1 - pp / 2
-    statistic = stats.norm.ppf(q) if df is None else stats.t.ppf(q, _arr(df, "df"))
+    statistic = _norm_ppf(q) if df is None else _t_ppf(q, _arr(df, "df"))
     return _shape(np.abs(est) / statistic, estimate, p, df)
 
 
@@ -247,6 +261,8 @@ class MeanSD:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per study: mean, sd."""
+        import pandas as pd
+
         return pd.DataFrame({"mean": np.atleast_1d(self.mean), "sd": np.atleast_1d(self.sd)})
 
     def summary(self) -> str:
@@ -262,14 +278,14 @@ def range_divisor(n: Any) -> Any:
     """Wan et al.'s ``xi(n) = 2 * Phi^-1((n - 0.375) / (n + 0.25))``, the expected range of a
     normal sample of size ``n`` in SD units (Blom's approximation)."""
     nn = _arr(n, "n")
-    return _shape(2 * stats.norm.ppf((nn - 0.375) / (nn + 0.25)), n)
+    return _shape(2 * _norm_ppf((nn - 0.375) / (nn + 0.25)), n)
 
 
 def iqr_divisor(n: Any) -> Any:
     """Wan et al.'s ``eta(n) = 2 * Phi^-1((0.75 n - 0.125) / (n + 0.25))``, the expected
     interquartile range of a normal sample of size ``n`` in SD units."""
     nn = _arr(n, "n")
-    return _shape(2 * stats.norm.ppf((0.75 * nn - 0.125) / (nn + 0.25)), n)
+    return _shape(2 * _norm_ppf((0.75 * nn - 0.125) / (nn + 0.25)), n)
 
 
 def mean_sd_from_quantiles(

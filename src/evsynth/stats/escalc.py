@@ -23,16 +23,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from evsynth.errors import InputError
 from evsynth.stats.escalc_common import FloatArray, as_array, require, same_length
 from evsynth.stats.escalc_counts import proportion, two_by_two
 from evsynth.stats.escalc_means import change_scores, correlation, two_groups
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TWO_BY_TWO = ("RR", "OR", "RD")
 TWO_GROUP_MEANS = ("MD", "SMD", "SMDH", "ROM")
@@ -139,6 +141,8 @@ class EffectSizes:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per study: label, yi, vi, sei, and the counts/sample size where known."""
+        import pandas as pd  # imported here: reading a table and fitting need no pandas
+
         frame = pd.DataFrame(
             {"study": list(self.labels()), "yi": self.yi, "vi": self.vi, "sei": self.sei}
         )

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaln
 
 from evsynth.errors import InputError
 
@@ -94,6 +93,8 @@ def bias_correction(mi: FloatArray) -> FloatArray:
     Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and related
     estimators. Journal of Educational Statistics, 6(2), 107-128.
     """
+    from scipy.special import gammaln  # imported here: only SMD-type measures need it
+
     out = np.full_like(mi, np.nan)
     ok = mi > 1
     m = mi[ok]

@@ -22,10 +22,9 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from evsynth.errors import InputError
 from evsynth.stats import _dist
@@ -33,6 +32,9 @@ from evsynth.stats._linalg import FloatArray
 from evsynth.stats.resampling.chunks import map_chunks
 from evsynth.stats.resampling.kernels import fit_batch
 from evsynth.stats.results import RMAResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("nonparametric", "parametric")
 CHUNK_MODELS = 20_000
@@ -74,6 +76,8 @@ class BootstrapResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per interval."""
+        import pandas as pd
+
         rows = [
             {
                 "statistic": iv.statistic,

@@ -8,7 +8,6 @@ where or in which order the chunks ran. ``map_chunks`` returns results in chunk 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -80,6 +79,9 @@ def map_chunks(
                 out.append(func(task))
                 advance(n)
         return out
+    # imported here: a run in this process need not load multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # submit (and so fork the workers) before the progress bar starts its refresh thread
         futures = [pool.submit(func, task) for task in tasks]

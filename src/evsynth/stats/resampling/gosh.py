@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from evsynth.errors import InputError
 from evsynth.stats._linalg import FloatArray
@@ -35,6 +34,7 @@ from evsynth.stats.resampling.kernels import fit_batch
 from evsynth.stats.results import RMAResult
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 #: metafor's default for ``subsets``
@@ -112,6 +112,8 @@ class GoshResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The statistics (:meth:`columns`) and one 0/1 column per study (by label)."""
+        import pandas as pd
+
         self.column_names()
         data: dict[str, Any] = dict(self.columns())
         for j, label in enumerate(self.slab):

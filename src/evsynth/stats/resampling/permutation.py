@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from evsynth.errors import InputError
 from evsynth.stats._linalg import FloatArray
@@ -43,6 +42,7 @@ from evsynth.stats.resampling.kernels import fit_batch
 from evsynth.stats.results import RMAResult
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 #: metafor's comparison tolerance, ``.Machine$double.eps^0.5``
@@ -146,6 +146,8 @@ class PermutationResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per coefficient: estimate, statistic, model and permutation p-values."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "estimate": self.coefficients,
