@@ -73,7 +73,8 @@ def load_model(
     """Read the table, compute effect sizes and fit ``rma`` (moderator columns by name)."""
     import numpy as np
 
-    from evsynth.dataio.effects import read_effect_table
+    from evsynth.dataio.effects import effect_sizes_from_table, table_frame
+    from evsynth.dataio.tables import read_table
     from evsynth.errors import InputError
     from evsynth.stats.models import rma
 
@@ -83,7 +84,9 @@ def load_model(
             "method (FE, DL, HE, HS, SJ, ML, REML, EB, PM)",
             column="method",
         )
-    es, table = read_effect_table(data, measure)
+    parsed = read_table(data)
+    # the effect sizes without the DataFrame of the table (pandas), built only for moderators
+    es = effect_sizes_from_table(parsed, measure)
     keep = np.isfinite(es.yi) & np.isfinite(es.vi)
     if not keep.any():
         raise InputError("no study has an estimable effect size", file=str(data))
@@ -91,6 +94,7 @@ def load_model(
     names = [m.strip() for spec in mods for m in spec.split(",") if m.strip()]
     frame: dict[str, Any] | None = None
     if names:
+        table = table_frame(parsed, es.measure)
         lower = {str(c).lower(): str(c) for c in table.columns}
         frame = {}
         for name in names:
@@ -175,15 +179,25 @@ def write_gosh_csv(result: Any, columns: Any, handle: Any) -> None:
     k = result.incl.shape[1]
     for start in range(0, stats.shape[0], CSV_BLOCK):
         block = stats[start : start + CSV_BLOCK]
-        cols = [
-            ["" if x != x else repr(x) for x in block[:, j].tolist()] for j in range(block.shape[1])
-        ]
+        cols = [_float_cells(block[:, j]) for j in range(block.shape[1])]
         incl = result.incl[start : start + CSV_BLOCK]
         chars = np.full((incl.shape[0], 2 * k - 1), ord(","), dtype=np.uint8)
         chars[:, 0::2] = incl.astype(np.uint8) + ord("0")
         flags = chars.view(f"S{2 * k - 1}").ravel().astype(str).tolist()
         handle.write("\n".join(map(",".join, zip(*cols, flags, strict=True))))
         handle.write("\n")
+
+
+def _float_cells(values: Any) -> list[str]:
+    """Shortest round-trip text of each number, an empty cell for NaN (as pandas writes)."""
+    import numpy as np
+
+    if np.isnan(values).any():
+        return ["" if x != x else repr(x) for x in values.tolist()]
+    # most columns have no NaN: map(repr) skips the per-cell test (the formatting itself, in
+    # CPython's float repr, is most of the time and has no faster equivalent in the standard
+    # library or numpy)
+    return list(map(repr, values.tolist()))
 
 
 @click.command(name="gosh")

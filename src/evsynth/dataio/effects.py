@@ -279,6 +279,28 @@ def effects_from_table(
     table: Table, measure: str | None = None, *, pre_post_r: float | None = None
 ) -> tuple[EffectSizes, pd.DataFrame]:
     """Compute effect sizes from a parsed :class:`~evsynth.dataio.tables.Table`."""
+    es, measure, parsed = _effects(table, measure, pre_post_r)
+    return es, _frame(table, measure, parsed)
+
+
+def effect_sizes_from_table(
+    table: Table, measure: str | None = None, *, pre_post_r: float | None = None
+) -> EffectSizes:
+    """The effect sizes of :func:`effects_from_table` (the same checks and messages) without
+    the DataFrame of the table, so without importing pandas: for commands that need no
+    moderators (``evsynth gosh`` starts faster). :func:`table_frame` builds the frame later."""
+    return _effects(table, measure, pre_post_r)[0]
+
+
+def table_frame(table: Table, measure: str) -> pd.DataFrame:
+    """The table as :func:`effects_from_table` returns it, for a table already checked by
+    :func:`effect_sizes_from_table` (numeric columns are parsed again: same values)."""
+    return _frame(table, measure, {})
+
+
+def _effects(
+    table: Table, measure: str | None, pre_post_r: float | None
+) -> tuple[EffectSizes, str, dict[str, np.ndarray]]:
     file = table.file
     cols = _Columns(table)
     if pre_post_r is not None and not -1 <= pre_post_r <= 1:
@@ -334,7 +356,7 @@ def effects_from_table(
         es = escalc(measure, slab=labels, **arrays)
     except InputError as exc:  # a check above should have caught it; keep the file at least
         raise exc.located(file=file) from None
-    return es, _frame(table, measure, {k: v for (k, _), v in cols.cache.items()})
+    return es, measure, {k: v for (k, _), v in cols.cache.items()}
 
 
 def _consistent(
