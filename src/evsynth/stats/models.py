@@ -243,7 +243,14 @@ def fit(
     if (guardrails or strict_optimum) and method in CHECKED_METHODS and k > p:
         # centred as the estimators see them (changes nothing with an intercept)
         yc0 = y - y.mean()
-        tau2_check = check_tau2(method, est.tau2, yc0, v, X, y)
+        try:
+            tau2_check = check_tau2(method, est.tau2, yc0, v, X, y)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            # a check that cannot be computed (numerically degenerate data) must not turn a
+            # fit metafor completes into an error; the variance-ratio warning covers such data
+            if strict_optimum:
+                raise
+            tau2_check = None
         if strict_optimum:
             failed = tau2_check is not None and not tau2_check.ok
             exact = (
