@@ -20,7 +20,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from evsynth.errors import InputError
 from evsynth.stats._tau2_optimum import SCORE_TOL, check_tau2, score_information
 from evsynth.stats.models import rma
 from helpers import REFERENCE
@@ -281,3 +284,30 @@ def test_ordinary_data_get_no_warning() -> None:
         res = rma(np.array(bcg["yi"]), np.array(bcg["vi"]), method=m)
         assert res.tau2_check is not None and res.tau2_check.ok, m
         assert not any(MISSED in w for w in res.warnings)
+
+
+# ------------------------------------------------------------------ never breaks a fit
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rows=st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(1e-12, 1e8)), min_size=2, max_size=12),
+    method=st.sampled_from(["ML", "REML", "EB", "PM"]),
+)
+def test_random_data_never_fail_and_strict_never_lowers_the_likelihood(
+    rows: list[tuple[float, float]], method: str
+) -> None:
+    """Outcomes from -1e6 to 1e6 and variances from 1e-12 to 1e8: the check never turns a fit
+    into an error, and the strict optimum's (restricted) likelihood is never below metafor's
+    (to 1e-9 relative: the likelihoods are sums of terms up to ~1e18)."""
+    yi = np.array([r[0] for r in rows])
+    vi = np.array([r[1] for r in rows])
+    try:
+        default = rma(yi, vi, method=method)
+    except InputError:
+        return  # data beyond double precision (variances 1e20 apart): refused as before
+    strict = rma(yi, vi, method=method, control=STRICT)
+    assert math.isfinite(strict.tau2) and strict.tau2 >= 0
+    if method in ("ML", "REML"):
+        a = default.fit_reml if method == "REML" else default.fit_ml
+        b = strict.fit_reml if method == "REML" else strict.fit_ml
+        assert a is not None and b is not None
+        assert b.loglik >= a.loglik - 1e-9 * max(1.0, abs(a.loglik))
