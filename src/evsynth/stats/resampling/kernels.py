@@ -170,8 +170,15 @@ def fit_batch(
     p = 1 if Xa is None else Xa.shape[-1]
     # centre the outcomes of each row over its own studies, as the engine does
     Yc = np.where(M, Y - _masked_mean(Y, M)[:, None], 0.0)
-    tau2, converged = _tau2(method, Yc, V, M, Xa, n, p, Y)
-    return _finish(method, test, Y, Yc, V, M, Xa, n, p, tau2, converged, gosh_heterogeneity)
+    # y'Py and tr(P) with the fixed-effect weights: Q and the heterogeneity statistics of every
+    # fit, and the DL estimate itself (computed once; each row's value depends on that row only)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Pf = _projection(Xa, M.astype(np.float64) / V)
+        fixed_qt = (Pf.quad(Yc), Pf.trace())
+    tau2, converged = _tau2(method, Yc, V, M, Xa, n, p, Y, fixed_qt)
+    return _finish(
+        method, test, Y, Yc, V, M, Xa, n, p, tau2, converged, gosh_heterogeneity, fixed_qt
+    )
 
 
 # ---------------------------------------------------------------------- inputs
@@ -231,6 +238,7 @@ def _tau2(
     n: np.ndarray,
     p: int,
     Y_raw: FloatArray,
+    fixed_qt: tuple[FloatArray, FloatArray],
 ) -> tuple[FloatArray, np.ndarray]:
     B = Y.shape[0]
     tau2 = np.zeros(B)
@@ -245,9 +253,7 @@ def _tau2(
     mf = m.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "DL":
-            w = mf / v
-            P = _projection(xa, w)
-            t = np.maximum(0.0, (P.quad(y) - (nn - p)) / P.trace())
+            t = np.maximum(0.0, (fixed_qt[0][todo] - (nn - p)) / fixed_qt[1][todo])
         elif method == "HE":
             t = np.maximum(0.0, _he_raw(y, v, mf, xa, nn, p))
         elif method == "HS":
@@ -558,6 +564,7 @@ def _finish(
     tau2: FloatArray,
     converged: np.ndarray,
     gosh_heterogeneity: bool,
+    fixed_qt: tuple[FloatArray, FloatArray],
 ) -> BatchFit:
     mf = M.astype(np.float64)
     nf = n.astype(np.float64)
@@ -577,11 +584,9 @@ def _finish(
         QM = _omnibus(beta, vb, p, Xa is not None, knha)
 
         # heterogeneity with the fixed-effect weights (centred outcomes, as rma)
-        wf = mf / V
-        Pf = _projection(Xa, wf)
         resid = n > p
-        Q = np.where(resid, np.maximum(0.0, Pf.quad(Yc)), 0.0)
-        vt = (nf - p) / Pf.trace()
+        Q = np.where(resid, np.maximum(0.0, fixed_qt[0]), 0.0)
+        vt = (nf - p) / fixed_qt[1]
         fixed = method in FIXED_METHODS
         if fixed or (gosh_heterogeneity and method == "DL"):
             I2 = np.where(Q > 0, np.maximum(0.0, 100.0 * (Q - (nf - p)) / Q), 0.0)
