@@ -144,10 +144,13 @@ def rma(
         # Only numerically degenerate data get here (e.g. variances 1e17 apart): say so
         # plainly instead of a traceback.
         ratio = float(np.max(v) / np.min(v))
-        raise InputError(
-            f"The model could not be fitted ({exc}); the sampling variances range over a "
-            f"factor of {ratio:.3g}, beyond what double precision can pool stably"
-        ) from exc
+        why = (
+            f"the sampling variances range over a factor of {ratio:.3g}, beyond what double "
+            "precision can pool stably"
+            if ratio > 1e12
+            else "the data are numerically degenerate for this model"
+        )
+        raise InputError(f"The model could not be fitted ({exc}); {why}") from exc
     if ni is not None:
         n = as_vector(ni, "ni")
         if n.shape != y.shape:
@@ -553,6 +556,9 @@ def _pseudo_r2(
     """metafor's R^2: proportional reduction in tau^2 against the intercept-only model."""
     k, p = X.shape
     if fixed:
+        if k <= p:
+            # A saturated model has no residual degrees of freedom: metafor reports R^2 as NA.
+            return math.nan
         if np.var(y) == 0:
             return 0.0
         # adjusted R^2 of the weighted least squares regression (metafor's choice for FE)
