@@ -95,6 +95,12 @@ class Analysis:
     "10 studies); the funnel plot then shows the filled studies.",
 )
 @click.option(
+    "--strict-optimum",
+    is_flag=True,
+    help="Report the true optimum of ML/REML/EB/PM where metafor's stopping rule misses it "
+    "(by default metafor's number, with a warning giving the optimum).",
+)
+@click.option(
     "--subgroup",
     default=None,
     metavar="COLUMN",
@@ -117,6 +123,7 @@ def meta(
     forest: Path | None,
     funnel: Path | None,
     bias: bool,
+    strict_optimum: bool,
     subgroup: str | None,
     pre_post_r: float | None,
 ) -> None:
@@ -127,7 +134,17 @@ def meta(
     if forest is not None and funnel is not None and forest.resolve() == funnel.resolve():
         raise InputError("--forest and --funnel name the same file", file=forest)
     plot_formats = {path: figure_format(path) for path in (forest, funnel) if path is not None}
-    analysis = analyse(data, measure, method, test, level, pre_post_r, bias=bias, subgroup=subgroup)
+    analysis = analyse(
+        data,
+        measure,
+        method,
+        test,
+        level,
+        pre_post_r,
+        bias=bias,
+        subgroup=subgroup,
+        strict_optimum=strict_optimum,
+    )
     text = (
         json.dumps(to_json(analysis, data), indent=2, allow_nan=False)
         if fmt.lower() == "json"
@@ -148,6 +165,7 @@ def analyse(
     *,
     bias: bool = False,
     subgroup: str | None = None,
+    strict_optimum: bool = False,
 ) -> Analysis:
     """Read the table, fit the model, run Egger's test when k >= 10 (and, with ``bias``, all
     bias diagnostics at any k); collect the warnings."""
@@ -187,6 +205,7 @@ def analyse(
             slab=[labels[i] for i in np.flatnonzero(keep)],
             measure=es.measure,
             ni=ni,
+            control={"strict_optimum": True} if strict_optimum else None,
         )
     warnings = [*res.warnings, *warnings]
     if subgroup is not None:
