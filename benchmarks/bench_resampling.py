@@ -13,7 +13,8 @@ Three jobs, each run as a separate process on both sides (start-up included):
    one million, plus its start-up), and reported as such.
 
 Wall-clock and CPU time (user + system of the child process) are both recorded: the machine
-is shared, so wall-clock ratios move with the load while CPU ratios do not. Writes
+is shared, so wall-clock ratios move with the load while CPU ratios do not. Job 1 runs seven
+times on each side, alternating, and records medians beside the best runs. Writes
 benchmarks/results/resampling.json.
 Run: ``.venv/bin/python benchmarks/bench_resampling.py`` (needs Rscript with metafor).
 """
