@@ -9,6 +9,7 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -88,4 +89,9 @@ def cli() -> None:
 
 
 def main() -> None:
+    # One OpenBLAS thread unless the user chose otherwise: starting a thread per core costs about
+    # 0.1 s of every short command, and evsynth's matrices are too small to gain from threads
+    # (parallel work goes through worker processes instead). Must happen before numpy loads.
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     cli(prog_name="evsynth")

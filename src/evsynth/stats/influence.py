@@ -16,10 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from evsynth.errors import InputError
 from evsynth.stats import _dist
@@ -78,6 +80,8 @@ class SequentialFits:
         data: dict[str, Any] = {"study": list(self.slab), "k": self.k.astype(int)}
         for name in _SEQ_FIELDS:
             data[name] = getattr(self, name)
+        import pandas as pd
+
         return pd.DataFrame(data)
 
     def summary(self) -> str:
@@ -250,6 +254,8 @@ class InfluenceResult:
         }
         for j, name in enumerate(self.coef_names):
             data[f"dfbetas_{name}"] = self.dfbetas[:, j]
+        import pandas as pd
+
         return pd.DataFrame(data)
 
     def summary(self) -> str:

@@ -21,10 +21,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 from numpy.typing import ArrayLike
 
 from evsynth.errors import InputError
@@ -195,6 +197,8 @@ def _subset_rows(mods: Any, keep: Any) -> Any:
     """The moderator rows of the studies kept (mods may be an array, dict or DataFrame)."""
     if mods is None:
         return None
+    import pandas as pd
+
     if isinstance(mods, dict):
         return pd.DataFrame(mods).loc[keep].reset_index(drop=True)
     if isinstance(mods, pd.DataFrame):
@@ -466,6 +470,8 @@ def confint(res: RMAResult, level: float | None = None) -> ConfidenceIntervals:
         crit = float(_dist.t_isf(alpha / 2.0, res.df)) if res.df > 0 else math.nan
     else:
         crit = float(_dist.norm_isf(alpha / 2.0))
+    import pandas as pd
+
     table = pd.DataFrame(
         {
             "estimate": res.coefficients,

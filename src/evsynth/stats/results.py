@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from evsynth.stats import _dist
 from evsynth.stats._linalg import FloatArray
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -313,6 +313,8 @@ class RMAResult:
 
         crit = float(_dist.norm_ppf(1 - (1 - self.level / 100) / 2))
         sei = np.sqrt(self.vi)
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "study": list(self.slab),
@@ -327,6 +329,8 @@ class RMAResult:
 
     def coef_frame(self) -> pd.DataFrame:
         """The coefficient table (metafor's ``coef(summary(res))``)."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "estimate": self.coefficients,
