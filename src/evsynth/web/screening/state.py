@@ -198,25 +198,38 @@ def decide(
         log = screening_log(review, record)
         before = log.current(record.record_id, stage).get(name)
         entry = log.decide(record.record_id, stage, name, decision, reason, note)
-        made = Decision.objects.create(
-            review=review,
-            record=record,
-            stage=stage,
-            reviewer=user,
-            reviewer_name=name,
-            decision=entry.decision,
-            reason=entry.reason,
-            note=entry.note,
-            decided_at=entry.decided_at,
-        )
-        record_event(
-            review,
-            user,
-            "screening.decide",
-            f"{record.record_id} {stage}",
-            previous=_value(before),
-            value={"decision": entry.decision, "reason": entry.reason, "note": entry.note},
-        )
+        return _append(review, record, stage, user, entry, before, "screening.decide")
+
+
+def _append(
+    review: Review,
+    record: Record,
+    stage: str,
+    user: User,
+    entry: ScreeningDecision,
+    before: ScreeningDecision | None,
+    action: str,
+) -> Decision:
+    """Mirror a row the screening log appended as a Decision, with its audit event."""
+    made = Decision.objects.create(
+        review=review,
+        record=record,
+        stage=stage,
+        reviewer=user,
+        reviewer_name=user.get_username(),
+        decision=entry.decision,
+        reason=entry.reason,
+        note=entry.note,
+        decided_at=entry.decided_at,
+    )
+    record_event(
+        review,
+        user,
+        action,
+        f"{record.record_id} {stage}",
+        previous=_value(before),
+        value={"decision": entry.decision, "reason": entry.reason, "note": entry.note},
+    )
     return made
 
 
@@ -247,26 +260,7 @@ def undo(review: Review, stage: str, user: User) -> Decision | None:
         entry = log.undo(record.record_id, stage, name)
         if entry is None:
             return None
-        made = Decision.objects.create(
-            review=review,
-            record=record,
-            stage=stage,
-            reviewer=user,
-            reviewer_name=name,
-            decision=entry.decision,
-            reason=entry.reason,
-            note=entry.note,
-            decided_at=entry.decided_at,
-        )
-        record_event(
-            review,
-            user,
-            "screening.undo",
-            f"{record.record_id} {stage}",
-            previous=_value(before),
-            value={"decision": entry.decision, "reason": entry.reason, "note": entry.note},
-        )
-    return made
+        return _append(review, record, stage, user, entry, before, "screening.undo")
 
 
 def resolve(
