@@ -2,9 +2,9 @@
 
 Pairwise precision and recall count only the groups merged automatically (uncertain pairs are not
 merged). Measured on this commit with the defaults: precision 1.0000 on all three sets; recall
-0.9937 (stroke, 476 of 479 pairs), 1.0000 (special cases) and 0.8344 (haematology, 136 of 163).
+0.9937 (stroke, 476 of 479 pairs), 1.0000 (special cases) and 0.8098 (haematology, 132 of 163).
 
-The 27 haematology truth pairs not merged, by kind (the test below recounts them):
+The 31 haematology truth pairs not merged, by kind (the test below recounts them):
 
 * 15 pairs of an article with its erratum (Le Quintrec 2009 with two errata, Nurnberger 2009,
   Goicoechea de Jorge 2007, Hillmen 2010): found and linked as reports of one study, not merged,
@@ -12,6 +12,9 @@ The 27 haematology truth pairs not merged, by kind (the test below recounts them
   (Veyradier 2003 with two erratum records, Esparza-Gordillo 2005). Merging errata
   (``merge_notices={"erratum", "reply"}``) gives recall 0.9264 at precision 0.9679 (5 false
   pairs), below the 0.999 that precision must keep;
+* 4 pairs of a reply with its letter (Pediatric Nephrology 2004): a reply is a record of its own
+  (other authors, other pages; in other sets of the same benchmark, replies with their own DOIs are
+  kept apart from their letters), so it is linked as a report of the same study;
 * 7 pairs of trial-registry entries for different cohorts (adult vs adolescent, plasma-sensitive
   vs plasma-resistant): different trials; merging them would lose studies;
 * 4 pairs of a conference abstract with its article or with itself in another supplement (two of
@@ -62,7 +65,7 @@ def test_haematology_no_false_merge_and_every_truth_pair_linked() -> None:
     precision, recall, found = _run("haematology")
     assert precision == 1.0
     # Below the 0.99 target: see the module docstring for the 27 pairs and why they are kept apart.
-    assert recall >= 0.834  # measured 0.8344: 136 of 163
+    assert recall >= 0.809  # measured 0.8098: 132 of 163
     assert found >= 0.98  # measured 0.9816: 160 of 163 linked in some way (not 234 with 235-237)
 
 
@@ -76,12 +79,12 @@ def test_haematology_residual_misses_by_kind() -> None:
         result.duplicate_groups
     )
     scored = {tuple(sorted((p.a, p.b))): p for p in result.pairs}
-    errata = {p.notice for p in result.pairs if p.relation == "erratum"}
+    notices = {p.notice: p.relation for p in result.pairs if p.relation}
     kinds: dict[str, int] = {}
     for a, b in missed:
         pair = scored.get((a, b))
-        if {a, b} & errata:  # an erratum with its article, or two errata of one article
-            kind = "erratum"
+        if {a, b} & set(notices):  # a notice with its article, or two notices of one article
+            kind = notices.get(a) or notices[b]
         elif not by_id[a].journal and not by_id[b].journal:
             kind = "registry"
         elif pair is not None and pair.decision == "uncertain":
@@ -91,7 +94,7 @@ def test_haematology_residual_misses_by_kind() -> None:
         else:
             kind = "other"
         kinds[kind] = kinds.get(kind, 0) + 1
-    assert kinds == {"erratum": 15, "registry": 7, "same_study": 4, "uncertain": 1}
+    assert kinds == {"erratum": 15, "reply": 4, "registry": 7, "same_study": 4, "uncertain": 1}
 
 
 def test_merging_errata_costs_precision_on_haematology() -> None:
@@ -104,8 +107,8 @@ def test_merging_errata_costs_precision_on_haematology() -> None:
         find_duplicates(records, merge_notices=("erratum", "reply")).duplicate_groups, truth
     )
     assert (merged.true_positives, merged.false_positives, merged.false_negatives) == (151, 5, 12)
-    replies_only = pairwise(find_duplicates(records, merge_notices=()).duplicate_groups, truth)
-    assert (replies_only.true_positives, replies_only.false_positives) == (132, 0)
+    default = pairwise(find_duplicates(records).duplicate_groups, truth)
+    assert (default.true_positives, default.false_positives) == (132, 0)
 
 
 def test_every_benchmark_record_is_read() -> None:

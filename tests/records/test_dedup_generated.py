@@ -73,10 +73,10 @@ def test_errata_join_only_their_own_work(kinds: tuple[str, ...]) -> None:
 
 def test_replies_join_only_their_own_letter() -> None:
     # 5% of works get a reply by other authors on the next page ("... - Reply", "Reply to: ...",
-    # "Re: ..."); by default replies are merged into their letter, never into another work.
+    # "Re: ..."); asked to, evsynth merges replies into their letter, never into another work.
     records, _ = generate(4000, seed=7, errata=0.05, replies=0.05)
     replies = {r.id for r in records if r.id.endswith("-re")}
-    result = find_duplicates(records)
+    result = find_duplicates(records, merge_notices={"reply"})
     groups = [*result.duplicate_groups, *result.same_study_groups]
     assert not [g for g in groups if len({_work(r) for r in g}) > 1]
     merged = {
@@ -87,5 +87,5 @@ def test_replies_join_only_their_own_letter() -> None:
     }
     assert len(replies) == 105
     assert len(merged) == 101  # measured; the other four: the letter exported without pages
-    # No erratum is merged by default, replies or not.
+    # No erratum is merged unless asked, replies or not.
     assert not {r for g in result.duplicate_groups for r in g if r.endswith("-err")}

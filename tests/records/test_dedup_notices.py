@@ -157,9 +157,11 @@ REPLY = replace(
 )
 
 
-def test_a_reply_on_the_next_page_is_merged_with_its_letter() -> None:
-    assert _pair(LETTER, REPLY) == ("duplicate", "reply", "reply")
-    assert _pair(LETTER, REPLY, merge_notices=()) == ("same_study", "reply", "reply")
+def test_a_reply_on_the_next_page_is_linked_to_its_letter_and_merged_on_request() -> None:
+    # A reply is a record of its own (other authors, other pages, often its own DOI): by default
+    # it is linked as a report of the same study, merged only with merge_notices={"reply"}.
+    assert _pair(LETTER, REPLY) == ("same_study", "reply", "reply")
+    assert _pair(LETTER, REPLY, merge_notices={"reply"}) == ("duplicate", "reply", "reply")
 
 
 def test_a_reply_elsewhere_in_the_volume_is_not_a_bundled_reply() -> None:

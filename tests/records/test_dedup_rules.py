@@ -204,11 +204,12 @@ def test_first_page_typo_merges_but_a_reply_on_the_last_page_is_a_notice() -> No
         authors=("Shepherd, A. B.", "Palmer, A. L."),
         title=letter.title + " - Reply",
     )
-    # Not the typo rule: without notice merging the reply is only linked to its letter ...
-    apart = find_duplicates([letter, reply], merge_notices=())
+    # Not the typo rule: by default the reply is only linked to its letter (a record of its
+    # own) ...
+    apart = find_duplicates([letter, reply])
     assert not apart.duplicate_groups and apart.same_study_groups == (("a", "b"),)
-    # ... and by default it is merged as a reply (evsynth.records.dedup.notices), with a reason.
-    merged = find_duplicates([letter, reply])
+    # ... and merged as a reply when asked (evsynth.records.dedup.notices), with a reason.
+    merged = find_duplicates([letter, reply], merge_notices={"reply"})
     assert merged.duplicate_groups == (("a", "b"),)
     assert (merged.pairs[0].relation, merged.pairs[0].notice) == ("reply", "b")
 
@@ -231,10 +232,22 @@ def test_journal_name_variants() -> None:
 
 
 def test_no_chaining_through_a_record_without_authors() -> None:
-    # a and c have other authors (a letter and its reply, say); b lacks authors and looks like
-    # both. b may join one of them, never both.
-    a = replace(ARTICLE, doi="")
+    # a and c have other authors (two letters printed under one title on the same page, say);
+    # b lacks authors and looks like both. b may join one of them, never both.
+    a = replace(ARTICLE, doi="", pages="E341-E342")
     b = replace(a, id="b", authors=())
     c = replace(a, id="c", authors=("North, R. B.", "Kidd, D. H."))
     result = find_duplicates([a, b, c])
     assert not any({"a", "c"} <= set(g) for g in result.duplicate_groups)
+
+
+def test_the_same_title_at_the_same_citation_outweighs_the_author_list() -> None:
+    # A group name for its members, or Chinese names in the other order, at the same article's
+    # citation (cytology exports of Rathbone et al.): one article. Letters (three pages or fewer)
+    # printed under one title by other people stay apart.
+    a = replace(ARTICLE, doi="")
+    group = replace(a, id="g", authors=("ASCUS-LSIL Triage Study Group",))
+    assert any({"a", "g"} <= set(g) for g in find_duplicates([a, group]).duplicate_groups)
+    letter = replace(a, pages="E341-E343")
+    other = replace(letter, id="o", authors=("North, R. B.", "Kidd, D. H."))
+    assert not find_duplicates([letter, other]).duplicate_groups

@@ -163,7 +163,7 @@ def _load(records_arg: Path) -> Any:
 @click.option("--by", "by", default=None, help="Who makes the --merge/--same-study/--undo.")
 @click.option(
     "--merge-notices",
-    default="reply",
+    default="none",
     show_default=True,
     metavar="KINDS",
     help="Notices merged into their article, comma-separated: reply, erratum, or none "

@@ -19,7 +19,7 @@ from typing import Any
 from evsynth.errors import InputError
 from evsynth.records.dedup.blocking import candidate_pairs
 from evsynth.records.dedup.cluster import components
-from evsynth.records.dedup.normalise import normalise
+from evsynth.records.dedup.normalise import NormRecord, normalise
 from evsynth.records.dedup.notices import MERGED_NOTICES
 from evsynth.records.dedup.scoring import (
     DUPLICATE,
@@ -115,7 +115,7 @@ def find_duplicates(
     if len(set(ids)) != len(ids):
         dup = next(rid for rid, count in Counter(ids).items() if count > 1)
         raise InputError(f"record ID {dup!r} occurs more than once", column="id")
-    norm = [normalise(r, i) for i, r in enumerate(records)]
+    norm = issues_checked([normalise(r, i) for i, r in enumerate(records)])
     pairs = sorted(candidate_pairs(norm))
     total = len(pairs)
     scored: list[tuple[int, int, PairScore]] = []
@@ -161,6 +161,21 @@ def find_duplicates(
         same_study_groups=tuple(tuple(ids[i] for i in g) for g in same_study),
         pairs=tuple(s for _, _, s in scored),
     )
+
+
+def issues_checked(norm: list[NormRecord]) -> list[NormRecord]:
+    """The records with their issue numbers cleared when the issue field of the export holds
+    something else: a running number, distinct in (nearly) every record.
+
+    Real issue numbers repeat (1 to 12, or 52, across a whole search), so in an export of 20 or
+    more numbered records where most numbers are distinct, the field is a record counter (seen
+    in a real export whose ``number`` column runs 1 to 1,988), and comparing it would keep every
+    duplicate apart as "different issue".
+    """
+    numbers = [r.issue_number for r in norm if r.issue_number]
+    if len(numbers) < 20 or len(set(numbers)) <= 0.5 * len(numbers):
+        return norm
+    return [replace(r, issue="", issue_number="") for r in norm]
 
 
 def _demote(s: PairScore) -> PairScore:

@@ -92,9 +92,24 @@ _ANNOTATION = re.compile(
 )
 
 
+# Quotation marks that some exports keep around a whole field (``"[A new paracentesis ...]"``).
+_QUOTES = "\"'\u201c\u201d\u201e\u00ab\u00bb"
+# Ovid appends fields to a title: ``... LA: Chi`` (language), ``... TO: <original title>``, and
+# ``... <ORIGINAL> <title in its own language>``; the English title is what precedes them.
+_OVID_TAIL = re.compile(r"\s*(?:<ORIGINAL>|\bTO: |\bLA: [A-Z][a-z]{1,10}\s*$).*$", re.DOTALL)
+
+
+def unquote(text: str) -> str:
+    """A field without the quotation marks an export kept around all of it (or, in a field cut
+    short, at its start only)."""
+    return text.strip().strip(_QUOTES + " ")
+
+
 def strip_annotations(title: str) -> str:
     """A title without database annotations; a title wholly in brackets (translated) unwrapped."""
-    text = title.strip()
+    text = _OVID_TAIL.sub("", unquote(title))
+    if text.startswith("[") and "]" not in text:
+        text = text[1:]  # a translated title cut short before its closing bracket
     whole = re.fullmatch(r"\[(.+)\][.\s]*(\[[^\]]*\][.\s]*)?", text)
     if whole:
         text = whole.group(1)
@@ -103,8 +118,8 @@ def strip_annotations(title: str) -> str:
 
 def norm_title(title: str) -> str:
     """A title reduced to lowercase words and numbers separated by single spaces."""
-    text = _TAGS.sub(" ", title)
-    text = strip_annotations(text)
+    text = strip_annotations(title)
+    text = _TAGS.sub(" ", text)
     text = _LANG.sub(" ", text)
     text = ascii_fold(text).replace("&", " and ")
     return _NON_ALNUM.sub(" ", text).strip()
@@ -177,7 +192,21 @@ def first_page(pages: str) -> str:
     match = re.match(r"\s*([A-Za-z]*)0*(\d+)", pages)
     if match:
         return (match.group(1) + match.group(2)).lower()
-    return ascii_fold(pages).strip()
+    roman = re.match(r"\s*([ivxlc]+)\b", pages, re.IGNORECASE)
+    if roman:
+        return roman.group(1).lower()  # front matter ("vi", "xii-xiv")
+    # Anything else is a page field mangled by an export ("Suppl-29", "t-8", "A-F24_1-10"): it
+    # neither confirms nor contradicts the other record's pages.
+    return ""
+
+
+_ARTICLE_NUMBER = re.compile(r"[a-e]\d{3,}")
+
+
+def is_article_number(page: str) -> bool:
+    """Whether a first page (as :func:`first_page` gives it) is an electronic article number
+    (``e12724``, BMJ's ``c1804``) rather than a printed page."""
+    return bool(_ARTICLE_NUMBER.fullmatch(page))
 
 
 def last_page(pages: str) -> str:
@@ -301,11 +330,12 @@ _NOTICE_PREFIX = re.compile(
 def normalise(record: Record, index: int) -> NormRecord:
     """The :class:`NormRecord` of a record (``index``: its position in the input)."""
     full = norm_title(record.title)
+    pages = unquote(record.pages)
     words = full.split()
     # The notice is recorded from the full title; the title compared is the paper's own, so an
     # erratum is found (and linked as a report of the same study) rather than missed.
     title = _NOTICE_PREFIX.sub("", full)
-    journal = norm_journal(record.journal)
+    journal = norm_journal(unquote(record.journal))
     kind = record.type.lower()
     # A conference abstract: typed so, or printed in a supplement / abstract issue.
     is_abstract = (
@@ -330,13 +360,13 @@ def normalise(record: Record, index: int) -> NormRecord:
         author_tokens=tuple(name_tokens(a) for a in record.authors if a.strip()),
         year=record.year,
         journal=journal,
-        journal_whole=norm_journal(record.journal, cut=False),
+        journal_whole=norm_journal(unquote(record.journal), cut=False),
         venue_tokens=frozenset(_NON_ALNUM.sub(" ", ascii_fold(record.journal)).split()),
         volume=volume_number(record.volume),
         issue=_NON_ALNUM.sub("", record.issue.lower()),
-        page=first_page(record.pages),
-        last_page=last_page(record.pages),
-        span=page_span(record.pages),
+        page=first_page(pages),
+        last_page=last_page(pages),
+        span=page_span(pages),
         issue_number=record.issue.strip().lstrip("0") if record.issue.strip().isdigit() else "",
         doi=record.doi.strip().lower(),
         pmid=record.pmid.strip().lstrip("0"),

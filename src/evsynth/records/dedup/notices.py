@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evsynth.records.dedup.normalise import NormRecord
+from evsynth.records.dedup.normalise import NormRecord, is_article_number
 
 ERRATUM = "erratum"
 REPLY = "reply"
@@ -44,7 +44,7 @@ ERRATUM_WORDS = frozenset({"erratum", "errata", "corrigendum", "correction"})
 REPLY_WORDS = frozenset({"reply", "response"})
 #: The notices merged into their article by default (see the module docstring and
 #: docs/decisions.md for the measurements behind it).
-MERGED_NOTICES: frozenset[str] = frozenset({REPLY})
+MERGED_NOTICES: frozenset[str] = frozenset()
 MIN_TITLE_WORDS = 5  # "Reply", "Erratum", "Correction" alone name no article
 
 
@@ -95,6 +95,8 @@ def _one_way(
         and n.span[0] == n.span[1]
         and a.span[1] > a.span[0]
         and n.span[0] > a.span[1]
+        and not is_article_number(n.page)
+        and not is_article_number(a.page)
     ):
         return NoticeLink(ERRATUM, n, a, "one-page item later in the volume, same authors")
     return None

@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
-from evsynth.records.dedup.normalise import NormRecord, journal_abbreviates, journal_acronym
+from evsynth.records.dedup.normalise import (
+    NormRecord,
+    is_article_number,
+    journal_abbreviates,
+    journal_acronym,
+)
 from evsynth.records.dedup.notices import MERGED_NOTICES, notice_link
 
 DUPLICATE = "duplicate"
@@ -174,12 +179,33 @@ def substituted_words(x: NormRecord, y: NormRecord) -> bool:
     substituted word are different papers however similar the strings are. A word only added on
     one side (a subtitle, a heading) is not a substitution.
     """
+    if x.title_compact == y.title_compact:
+        return False  # "p16INK4a" / "p16(INK4a)": the same letters, split otherwise
     only_x, only_y = x.tokens - y.tokens, y.tokens - x.tokens
     if not only_x or not only_y:
         return False
     real_x = any(not _near(w, only_y) for w in only_x)
     real_y = any(not _near(w, only_x) for w in only_y)
     return real_x and real_y
+
+
+def _pages(r: NormRecord) -> int:
+    """Number of pages (0 when unknown)."""
+    return r.span[1] - r.span[0] + 1 if r.span is not None else 0
+
+
+def pages_compatible(x: NormRecord, y: NormRecord) -> bool:
+    """Pages that differ in form but not in substance: an electronic article number in one export
+    and a page range in the other (``e12724`` / ``1-6``, ``c1804`` / ``1014``), or ranges that
+    overlap (``488`` / ``487-488``). They neither confirm nor contradict."""
+    if not x.page or not y.page:
+        return False
+    ex, ey = is_article_number(x.page), is_article_number(y.page)
+    if ex != ey:
+        return True
+    if x.span is None or y.span is None:
+        return False
+    return max(x.span[0], y.span[0]) <= min(x.span[1], y.span[1])
 
 
 def shifted_citation(x: NormRecord, y: NormRecord) -> bool:
@@ -249,8 +275,7 @@ def compare(
         reasons.append(f"authors {asim:.2f}")
         if asim >= 0.75:
             support += 1
-        elif asim < 0.5:
-            hard.append("different authors")
+    authors_differ = asim is not None and asim < 0.5
 
     same_year = x.year is not None and x.year == y.year
     near_year = same_year
@@ -275,7 +300,11 @@ def compare(
     same_volume = bool(x.volume and x.volume == y.volume)
     # A typo in the first page of a full range ("2297-2108" / "2097-2108"): one edit away and the
     # same last page. Not for a one-page item: a reply on p. 945 after a letter on pp. 943-945.
-    same_page = bool(x.page and x.page == y.page) or bool(
+    # Front matter is paged in roman numerals afresh in every issue ("Editor's Comments", iii-xi,
+    # in issues 2 and 3): there the first page identifies nothing without the issue.
+    roman_page = bool(x.page) and not any(c.isdigit() for c in x.page)
+    other_issue = bool(x.issue and y.issue and x.issue != y.issue)
+    same_page = bool(x.page and x.page == y.page and not (roman_page and other_issue)) or bool(
         x.last_page
         and x.last_page == y.last_page
         and x.page != x.last_page
@@ -288,11 +317,16 @@ def compare(
             support += 1
         else:
             hard.append("different volume")
+    pages_fit = not same_page and pages_compatible(x, y)
+    if pages_fit:
+        reasons.append("pages compatible (article number vs pages, or overlapping ranges)")
     if x.page and y.page and not shifted:
         if same_page:
             support += 1
-        else:
-            hard.append("different pages")
+        elif not pages_fit:
+            # One DOI or PMID with other pages: a page field garbled by one export (an article
+            # number for pages, "11" for "106482") when the titles agree too.
+            (soft if same_doi or same_pmid else hard).append("different pages")
     # Year, volume and first page together identify one article in one journal (the citation).
     citation = near_year and same_volume and same_page
     if citation:
@@ -333,12 +367,38 @@ def compare(
         # A volume and issue belong to one year: the other year is an e-pub or indexing year.
         soft.remove(year_soft)
         reasons.append("year off by one (same volume and issue)")
+    elif (
+        year_soft in soft
+        and same_volume
+        and same_journal
+        and tsim >= TITLE_SAME
+        and asim is not None
+        and asim >= 0.75
+        and (same_page or pages_fit)
+    ):
+        # The same title by the same authors on the same pages of one volume of one journal:
+        # the other year is the e-pub or indexing year (a volume belongs to one year).
+        soft.remove(year_soft)
+        reasons.append("year off by one (same title, authors, journal, volume and pages)")
 
+    if authors_differ:
+        # Author lists are the noisiest field of all (a group name for its members, Chinese names
+        # in either order, "Che L" for "Chen L", "Ta?a?aj" for "Talalaj"); the same title at the
+        # same citation outweighs them. Otherwise other authors make another paper.
+        # Not for letters (three pages or fewer): several letters on one article are printed
+        # under its title on the same pages, each by other people.
+        if citation and tsim >= TITLE_SAME and (asim or (_pages(x) >= 4 and _pages(y) >= 4)):
+            soft.append("different authors")
+        else:
+            hard.append("different authors")
     conflict = bool(hard)
-    # Without the citation to tie them, noisy-field contradictions count as real ones.
-    if not citation:
+    # What ties two exports of one record despite noisy fields: the citation, or one DOI or
+    # PMID with the same title.
+    anchor = citation or ((same_doi or same_pmid) and tsim >= TITLE_SAME)
+    # Without it, noisy-field contradictions count as real ones.
+    if not anchor:
         hard.extend(soft)
-    reasons.extend(hard if not citation else [*hard, *(f"{s} (ignored)" for s in soft)])
+    reasons.extend(hard if not anchor else [*hard, *(f"{s} (ignored)" for s in soft)])
     # A notice has other pages in the same volume; only such pairs pay for the title check.
     link = (
         notice_link(
@@ -362,6 +422,18 @@ def compare(
         )
     ident = same_doi or same_pmid
     authors_ok = asim is None or asim >= 0.75
+    # The same page range of several pages, by the same authors in the same year: one article
+    # whatever its title (translated, "Review article:" for "Review-Artikel:", a subtitle cut).
+    same_range = (
+        x.span is not None
+        and x.span == y.span
+        and x.span[1] > x.span[0]
+        and same_year
+        and asim is not None
+        and asim >= 0.75
+        # Some journals print other papers by the same author on the same pages of each issue.
+        and not (x.issue_number and y.issue_number and x.issue_number != y.issue_number)
+    )
     score = tsim
     if not x.title or not y.title:
         # Without a title, only an identifier can carry a merge, and only for a person to confirm.
@@ -381,8 +453,11 @@ def compare(
         # Short generic titles ("Editorial", "Stroke rehabilitation") and titles with a word
         # substituted need an identifier or the citation as well.
         decision = DUPLICATE
-    elif ident and (tsim >= 0.8 or title_contained(x, y)):
+    elif ident and (tsim >= 0.8 or title_contained(x, y) or (citation and authors_ok)):
         decision = DUPLICATE  # translated or re-punctuated title with the same identifier
+    elif same_range and (same_volume or ((not x.volume or not y.volume) and tsim >= 0.8)):
+        decision = DUPLICATE  # translated title in the same volume, or reworded in proceedings
+        reasons.append("same authors, year and page range")
     elif citation and authors_ok and asim is not None and (tsim >= 0.8 or title_contained(x, y)):
         decision = DUPLICATE  # subtitle dropped or heading added; the citation is the same
     elif citation and asim is None and tsim >= 0.9 and jsim is not None and jsim >= 0.9:
