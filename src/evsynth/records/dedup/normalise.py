@@ -187,6 +187,9 @@ def volume_number(volume: str) -> str:
     return (runs[0].lstrip("0") or "0") if runs else ""
 
 
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b", re.IGNORECASE)
+
+
 def first_page(pages: str) -> str:
     """The first page (``S12`` kept with its letter, leading zeros dropped)."""
     match = re.match(r"\s*([A-Za-z]*)0*(\d+)", pages)
@@ -319,6 +322,9 @@ class NormRecord:
     erratum_at: frozenset[tuple[str, str]] = frozenset()
     #: (volume, first page) of the article a notice's title cites ("(vol 360, pg 542, 2009)").
     corrects: frozenset[tuple[str, str]] = frozenset()
+    #: A page field that says nothing readable ("01-Aug", "Suppl-29"), kept as written: the same
+    #: garbled text in two exports still agrees, while against a real page it says nothing.
+    page_text: str = ""
 
 
 _NOTICE_PREFIX = re.compile(
@@ -331,6 +337,12 @@ def normalise(record: Record, index: int) -> NormRecord:
     """The :class:`NormRecord` of a record (``index``: its position in the input)."""
     full = norm_title(record.title)
     pages = unquote(record.pages)
+    page_text = ""
+    if _MONTH.search(pages):
+        # a range that a spreadsheet turned into a date ("1-8" -> "01-Aug")
+        pages, page_text = "", ascii_fold(pages).strip()
+    elif pages.strip() and not first_page(pages):
+        page_text = ascii_fold(pages).strip()
     words = full.split()
     # The notice is recorded from the full title; the title compared is the paper's own, so an
     # erratum is found (and linked as a report of the same study) rather than missed.
@@ -381,6 +393,7 @@ def normalise(record: Record, index: int) -> NormRecord:
         is_conference="proceed" in kind or "conf" in kind,
         erratum_at=erratum_citations(record.title),
         corrects=corrected_citations(record.title),
+        page_text=page_text,
     )
 
 

@@ -179,8 +179,11 @@ def substituted_words(x: NormRecord, y: NormRecord) -> bool:
     substituted word are different papers however similar the strings are. A word only added on
     one side (a subtitle, a heading) is not a substitution.
     """
-    if x.title_compact == y.title_compact:
-        return False  # "p16INK4a" / "p16(INK4a)": the same letters, split otherwise
+    a, b = sorted((x.title_compact, y.title_compact), key=len)
+    if a == b or (len(a) >= 100 and b.startswith(a)):
+        # "p16INK4a" / "p16(INK4a)": the same letters, split otherwise; or a long title cut
+        # short by one export in its last word ("... lung can" / "... lung canc").
+        return False
     only_x, only_y = x.tokens - y.tokens, y.tokens - x.tokens
     if not only_x or not only_y:
         return False
@@ -304,13 +307,17 @@ def compare(
     # in issues 2 and 3): there the first page identifies nothing without the issue.
     roman_page = bool(x.page) and not any(c.isdigit() for c in x.page)
     other_issue = bool(x.issue and y.issue and x.issue != y.issue)
-    same_page = bool(x.page and x.page == y.page and not (roman_page and other_issue)) or bool(
-        x.last_page
-        and x.last_page == y.last_page
-        and x.page != x.last_page
-        and y.page != y.last_page
-        and DamerauLevenshtein.distance(x.page, y.page) <= 1
-        and same_volume_raw(x, y)
+    same_page = (
+        bool(x.page and x.page == y.page and not (roman_page and other_issue))
+        or bool(x.page_text and x.page_text == y.page_text)
+        or bool(
+            x.last_page
+            and x.last_page == y.last_page
+            and x.page != x.last_page
+            and y.page != y.last_page
+            and DamerauLevenshtein.distance(x.page, y.page) <= 1
+            and same_volume_raw(x, y)
+        )
     )
     if x.volume and y.volume and not shifted:
         if same_volume:
@@ -455,7 +462,9 @@ def compare(
         decision = DUPLICATE
     elif ident and (tsim >= 0.8 or title_contained(x, y) or (citation and authors_ok)):
         decision = DUPLICATE  # translated or re-punctuated title with the same identifier
-    elif same_range and (same_volume or ((not x.volume or not y.volume) and tsim >= 0.8)):
+    elif same_range and (
+        same_volume or ((not x.volume or not y.volume) and (tsim >= 0.8 or title_contained(x, y)))
+    ):
         decision = DUPLICATE  # translated title in the same volume, or reworded in proceedings
         reasons.append("same authors, year and page range")
     elif citation and authors_ok and asim is not None and (tsim >= 0.8 or title_contained(x, y)):
