@@ -7,8 +7,18 @@ on the generated truth. No R package for bibliographic deduplication is installe
 is no reference tool to time beside it; the shared benchmark sets (Rathbone et al. 2015) are
 scored as well for the record.
 
-Run: ``.venv/bin/python benchmarks/bench_dedup.py [N]`` (default 100000). Writes
+Run: ``.venv/bin/python benchmarks/bench_dedup.py [N] [DIR ...]`` (default 100000). Writes
 benchmarks/results/dedup.json.
+
+Each DIR is one more checked set in the layout of the shared benchmark (``records.csv`` and
+``duplicates.csv``), scored the same way. The other public sets of the bib-dedupe evaluation
+data (respiratory, cytology_screening, digital_work; MIT licence) are not committed here; they
+come from that project's history:
+
+    git clone https://github.com/CoLRev-Environment/bib-dedupe && cd bib-dedupe
+    for s in respiratory cytology_screening digital_work; do mkdir -p ../sets/$s
+      git show e3f876d~1:data/$s/records_pre_merged.csv > ../sets/$s/records.csv
+      git show e3f876d~1:data/$s/merged_record_ids.csv > ../sets/$s/duplicates.csv; done
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(n: int) -> dict[str, object]:
+def main(n: int, extra: tuple[Path, ...] = ()) -> dict[str, object]:
     console = Console(stderr=True)
     t0 = time.perf_counter()
     records, truth = generate(n)
@@ -91,8 +101,10 @@ def main(n: int) -> dict[str, object]:
         "within_targets": t_dedup + t_store < 600 and _peak_mib() < 4096,
     }
     shared: dict[str, object] = {}
-    for name in ("haematology", "stroke", "special_cases"):
-        folder = SHARED / name
+    others: dict[str, object] = {}
+    folders = [SHARED / name for name in ("haematology", "stroke", "special_cases")]
+    for folder in [*folders, *extra]:
+        name = folder.name
         if not folder.is_dir():
             continue
         recs = import_file(folder / "records.csv", keep_ids=True).records
@@ -100,7 +112,7 @@ def main(n: int) -> dict[str, object]:
         res = find_duplicates(recs)
         elapsed = time.perf_counter() - t0
         s = pairwise(res.duplicate_groups, read_truth(folder / "duplicates.csv"))
-        shared[name] = {
+        (shared if folder.parent == SHARED else others)[name] = {
             "records": len(recs),
             "seconds": round(elapsed, 3),
             "precision": round(s.precision, 6),
@@ -109,12 +121,15 @@ def main(n: int) -> dict[str, object]:
             "false_negative_pairs": s.false_negatives,
         }
     out["shared_benchmark"] = shared
+    if others:
+        out["other_public_sets"] = others
     return out
 
 
 if __name__ == "__main__":
-    size = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 100_000
-    report = main(size)
+    args = sys.argv[1:]
+    size = int(args.pop(0)) if args and args[0].isdigit() else 100_000
+    report = main(size, tuple(Path(a) for a in args))
     print(
         f"{report['records']:,} records: dedup {report['dedup_seconds']} s "
         f"({report['dedup_cpu_seconds']} s CPU) + links stored "
@@ -122,7 +137,8 @@ if __name__ == "__main__":
         f"(target < 600 s), peak memory {report['peak_memory_mib']} MiB (target < 4096), "
         f"precision {report['precision']}, recall {report['recall']}"
     )
-    for name, row in dict(report["shared_benchmark"]).items():  # type: ignore[call-overload]
+    sets = {**dict(report["shared_benchmark"]), **dict(report.get("other_public_sets", {}))}  # type: ignore[call-overload]
+    for name, row in sets.items():
         print(f"  {name}: precision {row['precision']}, recall {row['recall']}, {row['seconds']} s")
     path = ROOT / "benchmarks" / "results" / "dedup.json"
     write_text_atomic(path, json.dumps(report, indent=2) + "\n")
