@@ -186,6 +186,43 @@ def test_cli_person_decisions_are_recorded_and_respected(tmp_path: Path) -> None
     assert ["embase-00002", "pubmed-00002"] in report["same_study_groups"]
 
 
+def test_a_distinct_verdict_is_kept_in_the_project_and_respected(tmp_path: Path) -> None:
+    records = _project(tmp_path)
+    result = find_duplicates(records.records)
+    stored = store_result(records, result)
+    pairs = [g for g in duplicate_groups(stored) if len(g) == 2]
+    pair = next(k for k in stored.active_links("duplicate") if [k.record_a, k.record_b] in pairs)
+    # A person says the pair are two records: the merge is undone and the verdict stored.
+    stored = undo_link(stored, pair.link_id, decided_by="Ana")
+    stored = apply_link(stored, pair.record_a, pair.record_b, kind="distinct", decided_by="Ana")
+    stored.save(tmp_path)
+    again = RecordSet.load(tmp_path)
+    verdicts = again.active_links("distinct")
+    assert [(k.record_a, k.record_b, k.decided_by) for k in verdicts] == [
+        (pair.record_a, pair.record_b, "Ana")
+    ]
+    # A later run neither merges the pair nor asks about it; groups and PRISMA ignore it.
+    rerun = store_result(again, find_duplicates(again.records))
+    assert not any({pair.record_a, pair.record_b} <= set(g) for g in duplicate_groups(rerun))
+    assert not any(
+        {pair.record_a, pair.record_b} <= set(g) for g in duplicate_groups(rerun, "same_study")
+    )
+
+
+def test_cli_distinct_verdict(tmp_path: Path) -> None:
+    runner = CliRunner()
+    files = [str(FIXTURES / n) for n in ("embase.ris", "pubmed.nbib")]
+    assert runner.invoke(cli, ["import", *files, "--project", str(tmp_path)]).exit_code == 0
+    base = ["dedup", str(tmp_path), "--project", str(tmp_path)]
+    decide = [*base, "--distinct", "embase-00002", "pubmed-00002", "--by", "Ben"]
+    assert runner.invoke(cli, decide).exit_code == 0
+    report = json.loads(runner.invoke(cli, [*base, "--format", "json"]).stdout)
+    assert ["embase-00002", "pubmed-00002"] not in report["same_study_groups"]
+    with (tmp_path / "records" / "links.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert any(r["kind"] == "distinct" and r["decided_by"] == "Ben" for r in rows)
+
+
 def test_cli_decision_without_a_name_is_refused(tmp_path: Path) -> None:
     runner = CliRunner()
     runner.invoke(cli, ["import", str(FIXTURES / "embase.ris"), "--project", str(tmp_path)])

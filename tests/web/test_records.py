@@ -91,7 +91,10 @@ def test_uncertain_pair_decided_by_a_person(
     rob.post(reverse("dedup", args=[review.pk]), {"action": "same", "candidate": same.pk})
     rob.post(reverse("dedup", args=[review.pk]), {"action": "different", "candidate": other.pk})
     rows = [r.row for r in LinkRow.objects.filter(review=review)]
-    assert len(rows) == 1 and rows[0]["decided_by"] == "rob" and rows[0]["score"] == "0.8000"
+    assert [r["kind"] for r in rows] == ["duplicate", "distinct"]
+    assert rows[0]["decided_by"] == "rob" and rows[0]["score"] == "0.8000"
+    # The "different records" verdict is a link of its own, so it survives the export.
+    assert {rows[1]["record_a"], rows[1]["record_b"]} == {ids[0], ids[1]}
     assert ids[3] not in {r.record_id for r in screenable(review, "title_abstract")}
     assert 'data-testid="pair"' not in rob.get(reverse("dedup", args=[review.pk])).content.decode()
 

@@ -152,6 +152,14 @@ def _load(records_arg: Path) -> Any:
     metavar="ID_A ID_B",
     help="A person's decision: two reports of one study, both kept (needs --project, --by).",
 )
+@click.option(
+    "--distinct",
+    nargs=2,
+    default=None,
+    metavar="ID_A ID_B",
+    help="A person's decision: two different records, never to be merged or asked about again "
+    "(needs --project, --by).",
+)
 @click.option("--undo", default=None, metavar="LINK_ID", help="Undo a link (needs --by).")
 @click.option(
     "--explain",
@@ -176,6 +184,7 @@ def dedup(
     output: Path | None,
     merge: tuple[str, str] | None,
     same_study: tuple[str, str] | None,
+    distinct: tuple[str, str] | None,
     undo: str | None,
     explain: tuple[str, str] | None,
     by: str | None,
@@ -188,7 +197,8 @@ def dedup(
     listed for a person; reports of one study (abstract and article, erratum, part 1 and 2) are
     grouped as same-study links, not duplicates. With --project the links are stored and the
     report shows the groups in force (a person's merges and undos included); --merge,
-    --same-study and --undo record a person's decision on an uncertain pair or a link.
+    --same-study, --distinct and --undo record a person's decision on an uncertain pair or a
+    link.
     """
     from evsynth.records.dedup import find_duplicates
     from evsynth.records.dedup.links import (
@@ -226,13 +236,17 @@ def dedup(
         pair = compare(normalise(known[explain[0]], 0), normalise(known[explain[1]], 1))
         click.echo(pair.explain())
         return
-    if merge or same_study or undo:
+    if merge or same_study or distinct or undo:
         if project is None or not by:
-            raise InputError("--merge, --same-study and --undo need --project DIR and --by NAME")
+            raise InputError(
+                "--merge, --same-study, --distinct and --undo need --project DIR and --by NAME"
+            )
         if merge:
             records = apply_link(records, *merge, kind="duplicate", decided_by=by)
         if same_study:
             records = apply_link(records, *same_study, kind="same_study", decided_by=by)
+        if distinct:
+            records = apply_link(records, *distinct, kind="distinct", decided_by=by)
         if undo:
             records = undo_link(records, undo, decided_by=by)
         records.save(project)
@@ -267,7 +281,10 @@ def dedup(
     else:
         lines = [result.summary(), "", "Duplicate groups (merged):"]
         lines += [f"  {' '.join(g)}" for g in report["duplicate_groups"]]
-        lines += ["", "Uncertain pairs (for a person to decide with --merge or --same-study):"]
+        lines += [
+            "",
+            "Uncertain pairs (for a person to decide with --merge, --same-study or --distinct):",
+        ]
         lines += [f"  {p.explain()}" for p in uncertain]
         lines += ["", "Reports of one study (kept, linked as same_study):"]
         lines += [f"  {' '.join(g)}" for g in report["same_study_groups"]]

@@ -59,7 +59,9 @@ LINK_FIELDS: tuple[str, ...] = (
     "status",
     "created_at",
 )
-LINK_KINDS: tuple[str, ...] = ("duplicate", "same_study")
+#: ``distinct``: a person's verdict that two records the deduplication found alike are different
+#: records (kept in links.csv so that it survives export and a later run does not ask again).
+LINK_KINDS: tuple[str, ...] = ("duplicate", "same_study", "distinct")
 LINK_STATUSES: tuple[str, ...] = ("active", "undone")
 
 

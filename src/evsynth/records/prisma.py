@@ -508,6 +508,8 @@ def _groups(record_set: Any, column_of: Mapping[str, str]) -> tuple[set[str], _G
     for link in record_set.active_links():
         if link.record_a not in position or link.record_b not in position:
             continue
+        if link.kind not in ("duplicate", "same_study"):
+            continue  # a person's "distinct" verdict joins nothing
         studies.union(link.record_a, link.record_b)
         if link.kind == "duplicate":
             duplicates.union(link.record_a, link.record_b)

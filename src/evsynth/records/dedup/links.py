@@ -35,7 +35,8 @@ def apply_link(
     decided_by: str,
     score: float | None = None,
 ) -> RecordSet:
-    """Link two records (``duplicate`` or ``same_study``); a no-op if that link is in force."""
+    """Link two records (``duplicate``, ``same_study`` or a person's ``distinct`` verdict); a
+    no-op if that link is in force."""
     if kind not in LINK_KINDS:
         raise InputError(f"link kind {kind!r}; expected one of {', '.join(LINK_KINDS)}")
     known = records.by_id()
@@ -82,7 +83,8 @@ def store_result(records: RecordSet, result: DedupResult) -> RecordSet:
     """Store the automatic merges and the same-study pairs of a deduplication as links.
 
     Uncertain pairs are not stored: they wait for a person (``apply_link`` with their name).
-    Pairs already linked are skipped, and links a person undid are not re-created.
+    Pairs already linked are skipped, and links a person undid, or pairs a person judged
+    ``distinct``, are not re-created.
     """
     known = {r.id for r in records.records}
     seen = {
@@ -94,7 +96,7 @@ def store_result(records: RecordSet, result: DedupResult) -> RecordSet:
         frozenset((link.record_a, link.record_b))
         for link in records.links
         if link.status == "undone"
-    }
+    } | {frozenset((link.record_a, link.record_b)) for link in records.active_links("distinct")}
     number = _next_id(records.links)
     created = now_iso()
     new: list[Link] = []

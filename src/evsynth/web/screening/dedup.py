@@ -69,24 +69,24 @@ def run_dedup(review: Review, job: Job, progress: Progress) -> dict[str, Any]:
 def decide_pair(
     review: Review, candidate: DuplicateCandidate, username: str, same: bool
 ) -> Link | None:
-    """A person's verdict on an uncertain pair: a duplicate link, or (different) none.
+    """A person's verdict on an uncertain pair: a ``duplicate`` link, or a ``distinct`` one.
 
-    A pair judged different is kept as resolved in the queue, so deduplication does not ask
-    again on this server; links.csv holds only links (the records layer's format).
+    Both go to links.csv (the records layer's format), so the verdict survives export and a
+    later deduplication, here or on the command line, does not ask again.
     """
     link = None
     with transaction.atomic():
-        if same:
-            before = record_set(review)
-            after = apply_link(
-                before,
-                candidate.record_a,
-                candidate.record_b,
-                decided_by=username,
-                score=candidate.score,
-            )
-            added = store_links(review, before, after)
-            link = added[0] if added else None
+        before = record_set(review)
+        after = apply_link(
+            before,
+            candidate.record_a,
+            candidate.record_b,
+            kind="duplicate" if same else "distinct",
+            decided_by=username,
+            score=candidate.score,
+        )
+        added = store_links(review, before, after)
+        link = added[0] if added else None
         candidate.resolved = True
         candidate.save(update_fields=["resolved"])
     return link
