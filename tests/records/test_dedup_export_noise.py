@@ -166,3 +166,33 @@ def test_a_reply_with_its_own_doi_is_not_merged_into_the_letter() -> None:
         doi="10.17705/1jais.00317",
     )
     assert _decision(letter, reply) == "same_study"
+
+
+def test_versions_of_one_cochrane_review_are_one_review() -> None:
+    latest = Record(
+        id="a",
+        title="Omega 3 fatty acids (fish oil) for maintenance of remission in Crohn's disease",
+        authors=("Lev-Tzion, R", "Griffiths, A M", "Leder, O", "Turner, D"),
+        year=2014,
+        journal="Cochrane Database of Systematic Reviews",
+        pages="CD006320",
+        doi="10.1002/14651858.CD006320.pub4",
+    )
+    earlier = replace(
+        latest,
+        id="b",
+        authors=("Turner, D", "Zlotkin, S H", "Shah, P S", "Griffiths, A M"),
+        year=2009,
+        pages="",
+        doi="10.1002/14651858.CD006320.pub2",
+    )
+    result = find_duplicates([latest, earlier])
+    assert result.duplicate_groups == (("a", "b"),)
+    assert "versions of one Cochrane review (CD006320)" in result.pairs[0].reasons
+    # Another review by the same group (another number) is another record.
+    other = replace(
+        earlier,
+        title="Omega 3 fatty acids for induction of remission in Crohn's disease",
+        doi="10.1002/14651858.CD006321.pub2",
+    )
+    assert _decision(latest, other) != "duplicate"

@@ -325,6 +325,9 @@ class NormRecord:
     #: A page field that says nothing readable ("01-Aug", "Suppl-29"), kept as written: the same
     #: garbled text in two exports still agrees, while against a real page it says nothing.
     page_text: str = ""
+    #: The Cochrane review number (``CD006320``) of a record in the Cochrane Database of
+    #: Systematic Reviews, from its pages or DOI: one review across all its versions.
+    cochrane: str = ""
 
 
 _NOTICE_PREFIX = re.compile(
@@ -394,7 +397,21 @@ def normalise(record: Record, index: int) -> NormRecord:
         erratum_at=erratum_citations(record.title),
         corrects=corrected_citations(record.title),
         page_text=page_text,
+        cochrane=cochrane_number(record.journal, pages, record.doi),
     )
+
+
+_CD_NUMBER = re.compile(r"\bcd(\d{6})\b|14651858\.cd(\d{6})", re.IGNORECASE)
+
+
+def cochrane_number(journal: str, pages: str, doi: str) -> str:
+    """``CD`` and six digits for a record of the Cochrane Database of Systematic Reviews, else
+    empty. Each update of a review is published under the same number (and a DOI ending
+    ``.pub2``, ``.pub3``)."""
+    if "cochrane" not in journal.lower() and "14651858" not in doi:
+        return ""
+    match = _CD_NUMBER.search(f"{pages} {doi}")
+    return "CD" + (match.group(1) or match.group(2)) if match else ""
 
 
 def journal_abbreviates(short: str, full: str) -> bool:

@@ -427,6 +427,16 @@ def compare(
         return PairScore(
             x.id, y.id, tsim, decision, tuple(reasons), conflict, link.kind, link.notice.id
         )
+    if (
+        x.cochrane
+        and x.cochrane == y.cochrane
+        and (tsim >= 0.8 or title_contained(x, y))
+        and x.parts == y.parts
+    ):
+        # Versions of one Cochrane review (its updates keep the number, with a new DOI, year
+        # and often new authors): one review to screen, the versions linked as duplicates.
+        reasons.append(f"versions of one Cochrane review ({x.cochrane})")
+        return PairScore(x.id, y.id, tsim, DUPLICATE, tuple(reasons), False)
     ident = same_doi or same_pmid
     authors_ok = asim is None or asim >= 0.75
     # The same page range of several pages, by the same authors in the same year: one article
