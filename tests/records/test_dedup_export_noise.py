@@ -196,3 +196,41 @@ def test_versions_of_one_cochrane_review_are_one_review() -> None:
         doi="10.1002/14651858.CD006321.pub2",
     )
     assert _decision(latest, other) != "duplicate"
+
+
+def test_one_doi_outweighs_a_garbled_volume_and_journal() -> None:
+    article = Record(
+        id="a",
+        title="Remote ischemic preconditioning confers late protection against myocardial "
+        "ischemia-reperfusion injury in mice",
+        authors=("Cai, Z P", "Parajuli, N", "Zheng, X", "Becker, L"),
+        year=2012,
+        journal="Basic Research in Cardiology",
+        volume="107",
+        issue="4",
+        pages="277",
+        doi="10.1007/s00395-012-0277-1",
+    )
+    garbled = replace(article, id="b", journal="Circulation Research", volume="111")
+    assert _decision(article, garbled) == "duplicate"
+    # Without the DOI, another journal and volume make another paper.
+    assert _decision(replace(article, doi=""), replace(garbled, doi="")) != "duplicate"
+
+
+def test_the_same_page_range_outweighs_a_garbled_issue_or_a_conference_year() -> None:
+    paper = Record(
+        id="a",
+        title="Schizophrenia genes discovery by mining the minimum spanning trees from "
+        "multi-dimensional imaging genomic data",
+        authors=("Deng, S", "Lin, D", "Calhoun, V D", "Wang, Y P"),
+        year=2016,
+        journal="IEEE International Conference on Bioinformatics and Biomedicine",
+        type="conference",
+        pages="1493-1500",
+    )
+    assert _decision(paper, replace(paper, id="b", year=2017, journal="")) == "duplicate"
+    printed = replace(PAPER, pages="1030-1031", volume="", issue="3765")
+    assert _decision(printed, replace(printed, id="b", volume="155", issue="765")) == "duplicate"
+    # One page is no range: two items on one page of another year stay apart.
+    single = replace(paper, pages="1493")
+    assert _decision(single, replace(single, id="b", year=2017, journal="")) != "duplicate"

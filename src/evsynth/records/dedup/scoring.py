@@ -323,7 +323,8 @@ def compare(
         if same_volume:
             support += 1
         else:
-            hard.append("different volume")
+            # With one DOI or PMID and the same title: a volume garbled by one export.
+            (soft if same_doi or same_pmid else hard).append("different volume")
     pages_fit = not same_page and pages_compatible(x, y)
     if pages_fit:
         reasons.append("pages compatible (article number vs pages, or overlapping ranges)")
@@ -401,7 +402,13 @@ def compare(
     conflict = bool(hard)
     # What ties two exports of one record despite noisy fields: the citation, or one DOI or
     # PMID with the same title.
-    anchor = citation or ((same_doi or same_pmid) and tsim >= TITLE_SAME)
+    # Or the same page range of several pages with the same title and authors, a year apart at
+    # most (an issue garbled, a volume missing, the conference year against the print year).
+    same_span = x.span is not None and x.span == y.span and x.span[1] > x.span[0]
+    span_anchor = (
+        same_span and near_year and tsim >= TITLE_SAME and asim is not None and asim >= 0.75
+    )
+    anchor = citation or ((same_doi or same_pmid) and tsim >= TITLE_SAME) or span_anchor
     # Without it, noisy-field contradictions count as real ones.
     if not anchor:
         hard.extend(soft)
