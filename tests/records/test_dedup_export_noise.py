@@ -234,3 +234,28 @@ def test_the_same_page_range_outweighs_a_garbled_issue_or_a_conference_year() ->
     # One page is no range: two items on one page of another year stay apart.
     single = replace(paper, pages="1493")
     assert _decision(single, replace(single, id="b", year=2017, journal="")) != "duplicate"
+
+
+def test_one_journal_volume_and_page_range_without_authors_in_one_export() -> None:
+    german = Record(
+        id="a",
+        title="[Postoperative immunostimulation in non-small-cell bronchial carcinoma. Outcome "
+        "and complications]",
+        authors=("Toomes, H.",),
+        year=1984,
+        journal="Deutsche Medizinische Wochenschrift",
+        volume="109",
+        pages="935-940",
+    )
+    bare = replace(
+        german,
+        id="b",
+        title="Postoperative local immunostimulation in non-oatcell bronchial carcinoma",
+        authors=(),
+        journal="Dtsch-Med-Wochenschr",
+    )
+    assert _decision(german, bare) == "duplicate"
+    # Not for short items (letters share pages) nor for another journal.
+    short = replace(german, pages="935-936")
+    assert _decision(short, replace(bare, pages="935-936")) != "duplicate"
+    assert _decision(german, replace(bare, journal="Lancet")) != "duplicate"

@@ -484,6 +484,19 @@ def compare(
     ):
         decision = DUPLICATE  # translated title in the same volume, or reworded in proceedings
         reasons.append("same authors, year and page range")
+    elif (
+        citation
+        and same_span
+        and _pages(x) >= 4
+        and asim is None
+        and jsim is not None
+        and jsim >= 0.6  # named in both, not contradicting ("Dtsch Med Wochenschr")
+        and tsim >= 0.5
+    ):
+        # Authors missing from one export, a translated title: one journal, volume and page
+        # range of four pages or more is one article.
+        decision = DUPLICATE
+        reasons.append("same journal, volume and page range; authors missing in one export")
     elif citation and authors_ok and asim is not None and (tsim >= 0.8 or title_contained(x, y)):
         decision = DUPLICATE  # subtitle dropped or heading added; the citation is the same
     elif citation and asim is None and tsim >= 0.9 and jsim is not None and jsim >= 0.9:
