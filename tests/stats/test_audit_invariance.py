@@ -118,3 +118,27 @@ def test_ml_is_scale_equivariant_on_small_scale_data() -> None:
     assert any("control={'strict_optimum': True}" in w for w in default.warnings)
     b = rma(0.1 * yi, 0.01 * vi, method="ML", control=strict)
     assert b.tau2 / 0.01 == pytest.approx(a.tau2, rel=1e-3)
+
+
+def test_refits_of_a_strict_optimum_model_are_strict_too() -> None:
+    """Leave-one-out, cumulative and influence refits of a model fitted with
+    control={'strict_optimum': True} use the exact optimum as well (the batched kernels follow
+    metafor's stopping rule, so such a model is refitted one subset at a time)."""
+    from evsynth.stats import influence
+    from evsynth.stats.resampling import sequential
+
+    ds = next(d for d in DATASETS if d["name"] == "escalc058_ROM")
+    yi, vi = np.atleast_1d(ds["yi"]).astype(float), np.atleast_1d(ds["vi"]).astype(float)
+    y, v = 0.1 * yi, 0.01 * vi  # small scale: metafor's rule stops short of the optimum
+    strict = rma(y, v, method="ML", control={"strict_optimum": True})
+    for batched, single in (
+        (sequential.leave1out(strict), influence.leave1out(strict)),
+        (sequential.cumul(strict), influence.cumul(strict)),
+    ):
+        np.testing.assert_array_equal(batched.tau2, single.tau2)
+    # metafor's rule (the default) stops a thousand times short in most rows; strict refits do not
+    default = sequential.leave1out(rma(y, v, method="ML")).tau2
+    assert np.mean(sequential.leave1out(strict).tau2 > 100 * default) > 0.8
+    drop = np.arange(len(y)) != 0
+    exact = rma(y[drop], v[drop], method="ML", control={"strict_optimum": True})
+    assert influence.leave1out(strict).tau2[0] == pytest.approx(exact.tau2, rel=1e-12)

@@ -124,6 +124,8 @@ def _refit(res: RMAResult, idx: Any) -> RMAResult | None:
             measure=res.measure,
             guardrails=False,
             heterogeneity_ci=False,
+            # a model fitted with control strict_optimum is refitted the same way
+            strict_optimum=res.strict_optimum,
         )
     except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError):
         # a subset that cannot be fitted gives a row of NaN, as metafor's try() does

@@ -71,6 +71,12 @@ def sequential_fits(
 def leave1out(res: RMAResult) -> SequentialFits:
     """Refit leaving out each study in turn, all k fits in one batch (metafor's ``leave1out``)."""
     _check(res, "Leave-one-out analysis")
+    if res.strict_optimum:
+        # The batched kernels follow metafor's stopping rule; a model fitted with control
+        # strict_optimum is refitted one subset at a time with the exact optimum.
+        from evsynth.stats import influence
+
+        return influence.leave1out(res)
     mask = ~np.eye(res.k, dtype=bool)
     fit = fit_batch(res.yi, res.vi, method=res.method, test=res.test, mask=mask)
     return sequential_fits("leave1out", res, fit, res.slab)
@@ -87,6 +93,10 @@ def cumul(res: RMAResult, order: Sequence[Any] | None = None) -> SequentialFits:
         Sort keys (e.g. year); ties keep the data order. Default: the order of the data.
     """
     _check(res, "Cumulative analysis")
+    if res.strict_optimum:
+        from evsynth.stats import influence
+
+        return influence.cumul(res, order)
     if order is None:
         perm = np.arange(res.k)
     else:
