@@ -142,3 +142,16 @@ def test_refits_of_a_strict_optimum_model_are_strict_too() -> None:
     drop = np.arange(len(y)) != 0
     exact = rma(y[drop], v[drop], method="ML", control={"strict_optimum": True})
     assert influence.leave1out(strict).tau2[0] == pytest.approx(exact.tau2, rel=1e-12)
+
+
+def test_subgroups_pass_control_to_every_fit() -> None:
+    from evsynth.stats.regression import subgroups
+
+    ds = next(d for d in DATASETS if d["name"] == "escalc058_ROM")
+    yi, vi = np.atleast_1d(ds["yi"]).astype(float), np.atleast_1d(ds["vi"]).astype(float)
+    y, v = 0.1 * yi, 0.01 * vi
+    groups = ["a" if i % 2 else "b" for i in range(len(y))]
+    strict = subgroups(y, v, groups, method="ML", control={"strict_optimum": True})
+    assert all(f.strict_optimum for f in (*strict.fits, strict.overall))
+    exact = rma(y, v, method="ML", control={"strict_optimum": True})
+    assert strict.overall.tau2 == pytest.approx(exact.tau2, rel=1e-12)

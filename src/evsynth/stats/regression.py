@@ -19,7 +19,7 @@ Handbook, chapter 10.11.3 (test for subgroup differences).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -385,13 +385,15 @@ def subgroups(
     level: float = 95.0,
     slab: Sequence[Any] | None = None,
     measure: str = "GEN",
+    control: Mapping[str, Any] | None = None,
 ) -> SubgroupResult:
     """Pool each subgroup separately and test the difference between subgroups.
 
     Parameters
     ----------
-    yi, vi, sei, method, test, level, slab, measure
-        As for :func:`evsynth.stats.models.rma`.
+    yi, vi, sei, method, test, level, slab, measure, control
+        As for :func:`evsynth.stats.models.rma` (each subgroup and the overall model are fitted
+        with the same ``control``).
     groups : sequence
         The subgroup of each study.
 
@@ -424,9 +426,12 @@ def subgroups(
                 level=level,
                 slab=[labels[i] for i in np.flatnonzero(sel)],
                 measure=measure,
+                control=control,
             )
         )
-    overall = rma(y, v, method=method, test=test, level=level, slab=labels, measure=measure)
+    overall = rma(
+        y, v, method=method, test=test, level=level, slab=labels, measure=measure, control=control
+    )
     est = np.array([f.estimate for f in fits])
     se = np.array([f.se for f in fits])
     between = fit(
