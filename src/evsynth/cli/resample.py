@@ -133,7 +133,12 @@ def load_model(
     from evsynth.stats.models import rma
 
     yi, vi, frame, slab, measure_code = _load_inputs(data, measure, method, mods)
-    return rma(yi, vi, method=method, test=test, mods=frame, slab=slab, measure=measure_code)
+    from evsynth.errors import InputError
+
+    try:
+        return rma(yi, vi, method=method, test=test, mods=frame, slab=slab, measure=measure_code)
+    except InputError as err:  # a model that cannot be fitted: say which file
+        raise err.located(file=data) from None
 
 
 def load_gosh_model(
@@ -141,10 +146,14 @@ def load_gosh_model(
 ) -> GoshModel:
     """As :func:`load_model`, checked the same way, but without fitting all studies: that fit
     is the GOSH table's last row, and its tests would import scipy for nothing."""
+    from evsynth.errors import InputError
     from evsynth.stats.resampling.gosh import gosh_model
 
     yi, vi, frame, slab, measure_code = _load_inputs(data, measure, method, mods)
-    return gosh_model(yi, vi, method=method, mods=frame, slab=slab, measure=measure_code)
+    try:
+        return gosh_model(yi, vi, method=method, mods=frame, slab=slab, measure=measure_code)
+    except InputError as err:  # a model that cannot be fitted: say which file
+        raise err.located(file=data) from None
 
 
 def _load_inputs(
@@ -358,6 +367,10 @@ def gosh(
     _where(workers, scheduler)
     _check_plot(plot)
     res = load_gosh_model(data, measure, method, mods)
+    if res.X.shape[0] < 2:
+        from evsynth.errors import InputError
+
+        raise InputError("GOSH needs at least two studies with an effect size", file=data)
     result = run_gosh(
         res,
         max_subsets=max_subsets,
