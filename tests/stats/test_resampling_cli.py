@@ -135,6 +135,7 @@ def test_gosh_bad_input_leaves_no_file(tmp_path: Path) -> None:
     one = tmp_path / "one.csv"
     one.write_text("study,yi,vi\nA,0.1,0.02\n", encoding="utf-8")
     _bad(_run("gosh", str(one), "--out", str(out)), "one.csv", "at least two studies")
+    _bad(_run("bootstrap", str(one), "--seed", "1"), "one.csv", "at least two studies")
     assert not out.exists()
 
 

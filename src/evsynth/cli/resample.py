@@ -579,6 +579,10 @@ def bootstrap(
     _where(workers, scheduler)
     lv = check_level(level)
     res = load_model(data, measure, method, "z", mods)
+    if res.k < 2:
+        from evsynth.errors import InputError
+
+        raise InputError("The bootstrap needs at least two studies with an effect size", file=data)
     result = run_bootstrap(
         res,
         kind=kind,

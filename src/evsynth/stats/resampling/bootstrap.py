@@ -192,6 +192,9 @@ def bootstrap(
         raise InputError(f"Invalid kind '{kind}'; expected one of {', '.join(KINDS)}")
     if replicates < 2:
         raise InputError(f"Invalid replicates {replicates}; expected 2 or more")
+    if res.k < 2:
+        # every resample of one study is that study: a zero-width "interval" would mislead
+        raise InputError("The bootstrap needs at least two studies")
     lv = res.level if level is None else float(level)
     seed = secrets.randbits(32) if seed is None else int(seed)
     fitted = res.X @ res.coefficients
