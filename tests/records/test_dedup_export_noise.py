@@ -259,3 +259,50 @@ def test_one_journal_volume_and_page_range_without_authors_in_one_export() -> No
     short = replace(german, pages="935-936")
     assert _decision(short, replace(bare, pages="935-936")) != "duplicate"
     assert _decision(german, replace(bare, journal="Lancet")) != "duplicate"
+
+
+def test_blocking_meets_retitled_versions_and_translations_without_a_volume() -> None:
+    # Nothing shared but the review number (another title, first author, year and DOI) ...
+    first = Record(
+        id="a",
+        title="Magnesium for acute traumatic brain injury",
+        authors=("Arango, M F", "Bainbridge, D"),
+        year=2008,
+        journal="Cochrane Database of Systematic Reviews",
+        pages="CD005400",
+        doi="10.1002/14651858.CD005400.pub2",
+    )
+    update = replace(
+        first,
+        id="b",
+        title="Magnesium for the treatment of acute traumatic brain injury",
+        authors=("Mejia-Mantilla, J H", "Arango, M F"),
+        year=2010,
+        doi="10.1002/14651858.CD005400.pub3",
+    )
+    assert _decision(first, update) == "duplicate"
+    # ... or the year and the page range (a translated title, one export without its volume).
+    russian = Record(
+        id="c",
+        title="Effect of the tranquilizer gidazepam on behavioral reactions of rats after "
+        "resuscitation",
+        authors=("Mutuskina, E A", "Garibova, T L"),
+        year=1994,
+        journal="Patologicheskaia fiziologiia i eksperimental'naia terapiia",
+        volume="4",
+        pages="10-12",
+    )
+    english = replace(
+        russian,
+        id="d",
+        title="Effect of the tranquillizer gidazepam on rat behavioural reactions after "
+        "resuscitation",
+        volume="",
+    )
+    assert _decision(russian, english) == "duplicate"
+    # The blocking keys that bring such pairs together when nothing else is shared.
+    from evsynth.records.dedup.blocking import blocking_keys
+    from evsynth.records.dedup.normalise import normalise
+
+    assert "yr:1994:10-12" in set(blocking_keys(normalise(english, 0)))
+    assert "cd:CD005400" in set(blocking_keys(normalise(update, 0)))

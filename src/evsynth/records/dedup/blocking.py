@@ -36,6 +36,11 @@ def blocking_keys(r: NormRecord) -> Iterator[str]:
         yield f"ay:{r.authors[0][0]}:{r.year}"
     if r.volume and r.page:
         yield f"vp:{r.volume}:{r.page}"
+    if r.year is not None and r.span is not None and r.span[1] > r.span[0]:
+        # a translated title without the volume: the year and the page range still meet
+        yield f"yr:{r.year}:{r.span[0]}-{r.span[1]}"
+    if r.cochrane:
+        yield "cd:" + r.cochrane  # versions of one Cochrane review, retitled or re-authored
 
 
 def candidate_pairs(records: Sequence[NormRecord], max_block: int = 64) -> set[tuple[int, int]]:

@@ -401,7 +401,7 @@ def normalise(record: Record, index: int) -> NormRecord:
     )
 
 
-_CD_NUMBER = re.compile(r"\bcd(\d{6})\b|14651858\.cd(\d{6})", re.IGNORECASE)
+_CD_NUMBER = re.compile(r"\bcd(\d{6})\b|14651858\.?cd(\d{6})", re.IGNORECASE)
 
 
 def cochrane_number(journal: str, pages: str, doi: str) -> str:
