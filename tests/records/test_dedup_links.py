@@ -209,6 +209,28 @@ def test_a_distinct_verdict_is_kept_in_the_project_and_respected(tmp_path: Path)
     )
 
 
+def test_a_distinct_verdict_holds_against_chaining(tmp_path: Path) -> None:
+    records = _project(tmp_path)
+    three = next(
+        g
+        for g in duplicate_groups(store_result(records, find_duplicates(records.records)))
+        if len(g) == 3
+    )
+    stored = store_result(records, find_duplicates(records.records))
+    a, b, c = three
+    judged = apply_link(stored, a, b, kind="distinct", decided_by="Ana")
+    groups = duplicate_groups(judged)
+    assert not any({a, b} <= set(g) for g in groups)
+    assert any(c in g and len(g) == 2 for g in groups)  # c stays with one of them
+    # PRISMA counts the same groups as the records left to screen.
+    judged.save(tmp_path)
+    from evsynth.records.dedup.links import records_to_screen
+    from evsynth.records.prisma import prisma_counts
+
+    counts = prisma_counts(tmp_path)
+    assert counts.duplicates_removed == len(judged.records) - len(records_to_screen(judged))
+
+
 def test_cli_distinct_verdict(tmp_path: Path) -> None:
     runner = CliRunner()
     files = [str(FIXTURES / n) for n in ("embase.ris", "pubmed.nbib")]

@@ -6,7 +6,8 @@ Every count is derived from the project's files, so each one can be traced to re
   register; sources such as citation searching, websites or organisations form the "other
   methods" column);
 - duplicates removed: active ``duplicate`` links in ``records/links.csv`` (in each group of linked
-  records one is kept: a database record before an other-methods one, then the first imported);
+  records one is kept: a database record before an other-methods one, then the first imported;
+  a person's ``distinct`` verdict keeps two records out of one group);
 - other removals: ``screening/removals.csv`` (``record_id kind reason``, kind ``automation`` for
   records marked ineligible by automation tools or ``other``);
 - screening: the settled title/abstract outcome of each record (both reviewers agree, or a
@@ -505,14 +506,18 @@ def _groups(record_set: Any, column_of: Mapping[str, str]) -> tuple[set[str], _G
     position = {r.id: i for i, r in enumerate(record_set.records)}
     duplicates = _Groups()
     studies = _Groups()
+    from evsynth.records.dedup.links import duplicate_groups
+
     for link in record_set.active_links():
         if link.record_a not in position or link.record_b not in position:
             continue
         if link.kind not in ("duplicate", "same_study"):
             continue  # a person's "distinct" verdict joins nothing
         studies.union(link.record_a, link.record_b)
-        if link.kind == "duplicate":
-            duplicates.union(link.record_a, link.record_b)
+    # the same groups as records_to_screen (a "distinct" verdict holds against chaining)
+    for group in duplicate_groups(record_set):
+        for rid in group[1:]:
+            duplicates.union(group[0], rid)
     members: dict[str, list[str]] = {}
     for r in record_set.records:
         members.setdefault(duplicates.find(r.id), []).append(r.id)

@@ -124,15 +124,24 @@ def store_result(records: RecordSet, result: DedupResult) -> RecordSet:
 
 
 def duplicate_groups(records: RecordSet, kind: str = "duplicate") -> list[list[str]]:
-    """Groups of record IDs joined by active links of one kind, in import order."""
+    """Groups of record IDs joined by active links of one kind, in import order.
+
+    For duplicates, a person's ``distinct`` verdict holds against chaining: a merge that would
+    put two records judged distinct into one group (A~C and C~B) is not applied, so the later of
+    the links that would join them stays in the file but out of the groups.
+    """
     index = {r.id: i for i, r in enumerate(records.records)}
     ids = [r.id for r in records.records]
-    edges = [
-        (index[link.record_a], index[link.record_b])
-        for link in records.active_links(kind)
-        if link.record_a in index and link.record_b in index
-    ]
-    groups, _ = components(len(ids), edges)
+
+    def pairs(of_kind: str) -> list[tuple[int, int]]:
+        return [
+            (index[link.record_a], index[link.record_b])
+            for link in records.active_links(of_kind)
+            if link.record_a in index and link.record_b in index
+        ]
+
+    cannot = {(min(a, b), max(a, b)) for a, b in pairs("distinct")} if kind == "duplicate" else None
+    groups, _ = components(len(ids), pairs(kind), cannot)
     return [[ids[i] for i in g] for g in groups]
 
 
