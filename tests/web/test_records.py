@@ -95,6 +95,9 @@ def test_uncertain_pair_decided_by_a_person(
     assert rows[0]["decided_by"] == "rob" and rows[0]["score"] == "0.8000"
     # The "different records" verdict is a link of its own, so it survives the export.
     assert {rows[1]["record_a"], rows[1]["record_b"]} == {ids[0], ids[1]}
+    listed = rob.get(reverse("dedup", args=[review.pk])).content.decode()
+    assert '<td data-testid="link-kind">Distinct</td>' in listed
+    assert '<td data-testid="link-kind">Duplicate</td>' in listed
     assert ids[3] not in {r.record_id for r in screenable(review, "title_abstract")}
     assert 'data-testid="pair"' not in rob.get(reverse("dedup", args=[review.pk])).content.decode()
 
