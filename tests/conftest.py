@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Run the SQLite pass on a database file, as ``evsynth serve`` does.
+
+    Django's default SQLite test database is a shared in-memory one, whose table locks ignore
+    the busy timeout: a background job's thread writing while the test reads can then fail with
+    "database table is locked" (seen once as a stuck job in the jobs test under load). A file
+    has the server's WAL journal and busy timeout.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        folder: Path = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "evsynth-test.sqlite3")

@@ -44,3 +44,24 @@ def test_background_job_reports_progress_and_result(settings: LazySettings) -> N
 
     job = _wait(start_job(Job.objects.create(review=review, kind="x", created_by=user), bad))
     assert (job.status, job.message) == ("failed", "x.ris, row 3: no records")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_database_does_not_leave_a_job_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    user = make_user("lena")
+    review = Review.objects.create(title="t", created_by=user)
+    real_update = QuerySet.update
+    failures = [OperationalError("database is locked")] * 2
+
+    def flaky_update(self: QuerySet[Any], **kwargs: Any) -> int:
+        if self.model is Job and kwargs.get("status") == JobStatus.DONE and failures:
+            raise failures.pop()
+        return real_update(self, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "update", flaky_update)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)  # the retries wait 0.1 s, doubling
+    job = start_job(Job.objects.create(review=review, kind="x", created_by=user), lambda j, p: 1)
+    assert (job.status, job.result) == ("done", 1)
