@@ -189,6 +189,11 @@ def test_versions_of_one_cochrane_review_are_one_review() -> None:
     result = find_duplicates([latest, earlier])
     assert result.duplicate_groups == (("a", "b"),)
     assert "versions of one Cochrane review (CD006320)" in result.pairs[0].reasons
+    # The protocol of the review is not one of its versions.
+    protocol = replace(
+        earlier, title=earlier.title + " (Protocol)", year=2007, doi="10.1002/14651858.CD006320"
+    )
+    assert _decision(protocol, latest) != "duplicate"
     # Another review by the same group (another number) is another record.
     other = replace(
         earlier,

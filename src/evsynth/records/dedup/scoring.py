@@ -439,6 +439,8 @@ def compare(
         and x.cochrane == y.cochrane
         and (tsim >= 0.8 or title_contained(x, y))
         and x.parts == y.parts
+        # a protocol is not a version of its review: kept first, it would hide the review
+        and ("protocol" in x.tokens) == ("protocol" in y.tokens)
     ):
         # Versions of one Cochrane review (its updates keep the number, with a new DOI, year
         # and often new authors): one review to screen, the versions linked as duplicates.
