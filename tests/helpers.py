@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,17 @@ def shared_dir() -> Path:
     """The ``shared/`` folder beside the checkout (benchmarks and seed documents)."""
     require(SHARED.is_dir(), f"the shared folder {SHARED} is beside the checkout")
     return SHARED
+
+
+def dedup_decision(a: Any, b: Any) -> str:
+    """What deduplication makes of two records: duplicate, uncertain, same_study or distinct."""
+    from evsynth.records.dedup import find_duplicates
+
+    result = find_duplicates([a, b])
+    if result.duplicate_groups:
+        return "duplicate"
+    if result.uncertain_pairs:
+        return "uncertain"
+    if result.same_study_groups:
+        return "same_study"
+    return "distinct"

@@ -15,6 +15,7 @@ from dataclasses import replace
 from evsynth.records.dedup import find_duplicates
 from evsynth.records.dedup.normalise import norm_title
 from evsynth.records.model import Record
+from helpers import dedup_decision as _decision
 
 PAPER = Record(
     id="a",
@@ -27,17 +28,6 @@ PAPER = Record(
     issue="9",
     pages="e12724",
 )
-
-
-def _decision(a: Record, b: Record) -> str:
-    result = find_duplicates([a, b])
-    if result.duplicate_groups:
-        return "duplicate"
-    if result.uncertain_pairs:
-        return "uncertain"
-    if result.same_study_groups:
-        return "same_study"
-    return "distinct"
 
 
 def test_ovid_tails_and_quotes_are_not_part_of_the_title() -> None:

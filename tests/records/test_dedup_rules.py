@@ -13,6 +13,7 @@ from dataclasses import replace
 from evsynth.records.dedup import find_duplicates
 from evsynth.records.dedup.normalise import author_key, journal_abbreviates, norm_title
 from evsynth.records.model import Record
+from helpers import dedup_decision as _decision
 
 ARTICLE = Record(
     id="a",
@@ -26,17 +27,6 @@ ARTICLE = Record(
     pages="E341-E354",
     doi="10.36076/ppj.2009/12/E341",
 )
-
-
-def _decision(a: Record, b: Record) -> str:
-    result = find_duplicates([a, b])
-    if result.duplicate_groups:
-        return "duplicate"
-    if result.uncertain_pairs:
-        return "uncertain"
-    if result.same_study_groups:
-        return "same_study"
-    return "distinct"
 
 
 def test_same_article_with_export_noise_is_merged() -> None:

@@ -117,6 +117,14 @@ def keep_freed_memory() -> None:
         mallopt(param, value)
 
 
+def _two_studies(k: int, data: Path, what: str) -> None:
+    """An input error naming the file when fewer than two studies have an effect size."""
+    if k < 2:
+        from evsynth.errors import InputError
+
+        raise InputError(f"{what} needs at least two studies with an effect size", file=data)
+
+
 def _where(workers: int, scheduler: str | None) -> None:
     from evsynth.errors import InputError
 
@@ -367,10 +375,7 @@ def gosh(
     _where(workers, scheduler)
     _check_plot(plot)
     res = load_gosh_model(data, measure, method, mods)
-    if res.X.shape[0] < 2:
-        from evsynth.errors import InputError
-
-        raise InputError("GOSH needs at least two studies with an effect size", file=data)
+    _two_studies(res.X.shape[0], data, "GOSH")
     result = run_gosh(
         res,
         max_subsets=max_subsets,
@@ -579,10 +584,7 @@ def bootstrap(
     _where(workers, scheduler)
     lv = check_level(level)
     res = load_model(data, measure, method, "z", mods)
-    if res.k < 2:
-        from evsynth.errors import InputError
-
-        raise InputError("The bootstrap needs at least two studies with an effect size", file=data)
+    _two_studies(res.k, data, "The bootstrap")
     result = run_bootstrap(
         res,
         kind=kind,

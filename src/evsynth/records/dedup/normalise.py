@@ -344,13 +344,15 @@ def normalise(record: Record, index: int) -> NormRecord:
     if _MONTH.search(pages):
         # a range that a spreadsheet turned into a date ("1-8" -> "01-Aug")
         pages, page_text = "", ascii_fold(pages).strip()
-    elif pages.strip() and not first_page(pages):
+    page = first_page(pages)
+    if pages.strip() and not page:
         page_text = ascii_fold(pages).strip()
     words = full.split()
     # The notice is recorded from the full title; the title compared is the paper's own, so an
     # erratum is found (and linked as a report of the same study) rather than missed.
     title = _NOTICE_PREFIX.sub("", full)
-    journal = norm_journal(unquote(record.journal))
+    journal_field = unquote(record.journal)
+    journal = norm_journal(journal_field)
     kind = record.type.lower()
     # A conference abstract: typed so, or printed in a supplement / abstract issue.
     is_abstract = (
@@ -375,11 +377,11 @@ def normalise(record: Record, index: int) -> NormRecord:
         author_tokens=tuple(name_tokens(a) for a in record.authors if a.strip()),
         year=record.year,
         journal=journal,
-        journal_whole=norm_journal(unquote(record.journal), cut=False),
+        journal_whole=norm_journal(journal_field, cut=False),
         venue_tokens=frozenset(_NON_ALNUM.sub(" ", ascii_fold(record.journal)).split()),
         volume=volume_number(record.volume),
         issue=_NON_ALNUM.sub("", record.issue.lower()),
-        page=first_page(pages),
+        page=page,
         last_page=last_page(pages),
         span=page_span(pages),
         issue_number=record.issue.strip().lstrip("0") if record.issue.strip().isdigit() else "",

@@ -259,6 +259,7 @@ def compare(
 
     same_doi = bool(x.doi and x.doi == y.doi)
     same_pmid = bool(x.pmid and x.pmid == y.pmid)
+    ident = same_doi or same_pmid
     if x.doi and y.doi and not same_doi:
         hard.append("different DOI")
     if x.pmid and y.pmid and not same_pmid:
@@ -290,7 +291,7 @@ def compare(
             # E-pub year in one database, print year in another: only the citation or an
             # identifier can say which; without them it separates two reports.
             near_year = True
-            if same_doi or same_pmid:
+            if ident:
                 reasons.append("year off by one (e-pub vs print)")
             else:
                 soft.append(f"years {x.year}/{y.year}")
@@ -324,7 +325,7 @@ def compare(
             support += 1
         else:
             # With one DOI or PMID and the same title: a volume garbled by one export.
-            (soft if same_doi or same_pmid else hard).append("different volume")
+            (soft if ident else hard).append("different volume")
     pages_fit = not same_page and pages_compatible(x, y)
     if pages_fit:
         reasons.append("pages compatible (article number vs pages, or overlapping ranges)")
@@ -334,7 +335,7 @@ def compare(
         elif not pages_fit:
             # One DOI or PMID with other pages: a page field garbled by one export (an article
             # number for pages, "11" for "106482") when the titles agree too.
-            (soft if same_doi or same_pmid else hard).append("different pages")
+            (soft if ident else hard).append("different pages")
     # Year, volume and first page together identify one article in one journal (the citation).
     citation = near_year and same_volume and same_page
     if citation:
@@ -408,7 +409,7 @@ def compare(
     span_anchor = (
         same_span and near_year and tsim >= TITLE_SAME and asim is not None and asim >= 0.75
     )
-    anchor = citation or ((same_doi or same_pmid) and tsim >= TITLE_SAME) or span_anchor
+    anchor = citation or (ident and tsim >= TITLE_SAME) or span_anchor
     # Without it, noisy-field contradictions count as real ones.
     if not anchor:
         hard.extend(soft)
@@ -446,14 +447,11 @@ def compare(
         # and often new authors): one review to screen, the versions linked as duplicates.
         reasons.append(f"versions of one Cochrane review ({x.cochrane})")
         return PairScore(x.id, y.id, tsim, DUPLICATE, tuple(reasons), False)
-    ident = same_doi or same_pmid
     authors_ok = asim is None or asim >= 0.75
     # The same page range of several pages, by the same authors in the same year: one article
     # whatever its title (translated, "Review article:" for "Review-Artikel:", a subtitle cut).
     same_range = (
-        x.span is not None
-        and x.span == y.span
-        and x.span[1] > x.span[0]
+        same_span
         and same_year
         and asim is not None
         and asim >= 0.75
