@@ -32,6 +32,9 @@ def blocking_keys(r: NormRecord) -> Iterator[str]:
     if len(r.title_compact) >= 12:
         yield "ts:" + r.title_compact[:PREFIX]
         yield "te:" + r.title_compact[-PREFIX:]
+    elif r.title_compact:
+        # a short title whole ("Pain part 2"): without a year or volume nothing else may meet
+        yield "tt:" + r.title_compact
     if r.authors and r.authors[0][0] and r.year is not None:
         yield f"ay:{r.authors[0][0]}:{r.year}"
     if r.volume and r.page:

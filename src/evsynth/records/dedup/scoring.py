@@ -94,11 +94,21 @@ def _author_match(x: NormRecord, i: int, y: NormRecord, j: int) -> bool:
 
 
 def author_agreement(x: NormRecord, y: NormRecord) -> float | None:
-    """Share of the shorter author list found in the other (``None`` when one list is empty)."""
+    """Share of the shorter author list found in the other (``None`` when one list is empty).
+
+    Lists of one length are compared both ways and the lower share counts, so the result does
+    not depend on which record comes first ("Racz, Racz, Racz" / "Heavner, Racz, Racz").
+    """
     if not any(f for f, _ in x.authors) or not any(f for f, _ in y.authors):
         return None
     if len(x.authors) > len(y.authors):
         x, y = y, x
+    elif len(x.authors) == len(y.authors):
+        return min(_share_found(x, y), _share_found(y, x))
+    return _share_found(x, y)
+
+
+def _share_found(x: NormRecord, y: NormRecord) -> float:
     found = sum(
         1
         for i in range(len(x.authors))
