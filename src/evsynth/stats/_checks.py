@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from evsynth.errors import InputError
-from evsynth.stats._linalg import FloatArray
-from evsynth.stats.tau2 import METHODS
+from evsynth.stats._linalg import FloatArray, has_full_rank
+from evsynth.stats.tau2 import FIXED_METHODS, METHODS
 
 TESTS = ("z", "knha")
 
@@ -111,3 +111,17 @@ def study_labels(slab: Sequence[Any] | None, k: int) -> tuple[str, ...]:
     if len(labels) != k:
         raise InputError(f"'slab' has {len(labels)} labels for {k} studies", column="slab")
     return labels
+
+
+def check_design(X: FloatArray, method: str) -> None:
+    """Enough studies for the model's coefficients (and tau^2), and moderators not collinear:
+    the checks of every fit, with their messages (``rma`` and the GOSH's model alike)."""
+    k, p = X.shape
+    fixed = method in FIXED_METHODS
+    if not (k == 1 and p == 1) and (p if fixed else p + 1) > k:
+        raise InputError(
+            f"The model has {p} coefficient(s){'' if fixed else ' and tau^2'} to estimate "
+            f"from only {k} studies"
+        )
+    if not has_full_rank(X):
+        raise InputError("The moderators are collinear (model matrix not of full rank)")

@@ -33,6 +33,7 @@ from evsynth.errors import InputError
 from evsynth.stats import _dist
 from evsynth.stats._checks import (
     as_vector,
+    check_design,
     check_level,
     check_method,
     check_test,
@@ -41,7 +42,7 @@ from evsynth.stats._checks import (
 )
 from evsynth.stats._design import design_matrix
 from evsynth.stats._guardrails import guardrail_warnings
-from evsynth.stats._linalg import FloatArray, Projection, has_full_rank, wls
+from evsynth.stats._linalg import FloatArray, Projection, wls
 from evsynth.stats._qprofile import q_profile_intervals
 from evsynth.stats._tau2_optimum import CHECKED_METHODS, check_tau2, optimum_tau2
 from evsynth.stats.results import FitStatistics, Interval, RMAResult
@@ -230,15 +231,7 @@ def fit(
     """
     k, p = X.shape
     fixed = method in FIXED_METHODS
-    if not (k == 1 and p == 1):
-        needed = p if fixed else p + 1
-        if needed > k:
-            raise InputError(
-                f"The model has {p} coefficient(s){'' if fixed else ' and tau^2'} to estimate "
-                f"from only {k} studies"
-            )
-    if not has_full_rank(X):
-        raise InputError("The moderators are collinear (model matrix not of full rank)")
+    check_design(X, method)
     notes: list[str] = []
     if k == 1 and test == "knha":
         # no residual degrees of freedom: metafor falls back to the z test, and so do we

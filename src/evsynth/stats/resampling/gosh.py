@@ -30,7 +30,6 @@ from evsynth.errors import InputError
 from evsynth.stats._linalg import FloatArray
 from evsynth.stats.resampling.chunks import map_chunks
 from evsynth.stats.resampling.kernels import fit_batch
-from evsynth.stats.tau2 import FIXED_METHODS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,25 +82,20 @@ def gosh_model(
     ``gosh(gosh_model(yi, vi, method=m))`` gives the same rows as ``gosh(rma(yi, vi,
     method=m))``; only the fit of all studies (with its tests) is left out.
     """
-    from evsynth.stats._checks import check_method, outcomes_and_variances, study_labels
+    from evsynth.stats._checks import (
+        check_design,
+        check_method,
+        outcomes_and_variances,
+        study_labels,
+    )
     from evsynth.stats._design import design_matrix
-    from evsynth.stats._linalg import has_full_rank
 
     method = check_method(method)
     y, v = outcomes_and_variances(yi, vi, None)
     k = y.size
     labels = study_labels(slab, k)
     X, names = design_matrix(mods, k)
-    p = X.shape[1]
-    fixed = method in FIXED_METHODS
-    # the checks of evsynth.stats.models.fit, with its messages
-    if not (k == 1 and p == 1) and (p if fixed else p + 1) > k:
-        raise InputError(
-            f"The model has {p} coefficient(s){'' if fixed else ' and tau^2'} to estimate "
-            f"from only {k} studies"
-        )
-    if not has_full_rank(X):
-        raise InputError("The moderators are collinear (model matrix not of full rank)")
+    check_design(X, method)  # the checks of evsynth.stats.models.fit, with its messages
     return GoshModel(y, v, X, method, labels, measure, tuple(names))
 
 
