@@ -2,24 +2,24 @@
 
 Pairwise precision and recall count only the groups merged automatically (uncertain pairs are not
 merged). Measured on this commit with the defaults: precision 1.0000 on all three sets; recall
-0.9937 (stroke, 476 of 479 pairs), 1.0000 (special cases) and 0.8098 (haematology, 132 of 163).
+0.9958 (stroke, 477 of 479 pairs), 1.0000 (special cases) and 0.8160 (haematology, 133 of 163).
 
-The 31 haematology truth pairs not merged, by kind (the test below recounts them):
+The 30 haematology truth pairs not merged, by kind (the test below recounts them):
 
 * 15 pairs of an article with its erratum (Le Quintrec 2009 with two errata, Nurnberger 2009,
   Goicoechea de Jorge 2007, Hillmen 2010): found and linked as reports of one study, not merged,
   because the truth is split on errata: it also keeps two articles apart from their errata
   (Veyradier 2003 with two erratum records, Esparza-Gordillo 2005). Merging errata
-  (``merge_notices={"erratum", "reply"}``) gives recall 0.9264 at precision 0.9679 (5 false
+  (``merge_notices={"erratum", "reply"}``) gives recall 0.9325 at precision 0.9682 (5 false
   pairs), below the 0.999 that precision must keep;
 * 4 pairs of a reply with its letter (Pediatric Nephrology 2004): a reply is a record of its own
   (other authors, other pages; in other sets of the same benchmark, replies with their own DOIs are
   kept apart from their letters), so it is linked as a report of the same study;
 * 7 pairs of trial-registry entries for different cohorts (adult vs adolescent, plasma-sensitive
   vs plasma-resistant): different trials; merging them would lose studies;
-* 4 pairs of a conference abstract with its article or with itself in another supplement (two of
-  them printed in Pediatric Nephrology's congress issue 9 before the article): reports of one
-  study under the benchmark's own definition, linked as such;
+* 3 pairs of a conference abstract with its article or with itself in another journal's
+  supplement (two of them printed in Pediatric Nephrology's congress issue 9 before the article):
+  reports of one study under the benchmark's own definition, linked as such;
 * 1 pair with a reworded title (NEJM 2011, "Eculizumab in ..." / "Complement blockade in ..."):
   offered to a person as uncertain.
 """
@@ -64,8 +64,8 @@ def test_precision_and_recall_meet_the_acceptance_targets(name: str) -> None:
 def test_haematology_no_false_merge_and_every_truth_pair_linked() -> None:
     precision, recall, found = _run("haematology")
     assert precision == 1.0
-    # Below the 0.99 target: see the module docstring for the 27 pairs and why they are kept apart.
-    assert recall >= 0.809  # measured 0.8098: 132 of 163
+    # Below the 0.99 target: see the module docstring for the 30 pairs and why they are kept apart.
+    assert recall >= 0.815  # measured 0.8160: 133 of 163
     assert found >= 0.98  # measured 0.9816: 160 of 163 linked in some way (not 234 with 235-237)
 
 
@@ -94,7 +94,7 @@ def test_haematology_residual_misses_by_kind() -> None:
         else:
             kind = "other"
         kinds[kind] = kinds.get(kind, 0) + 1
-    assert kinds == {"erratum": 15, "reply": 4, "registry": 7, "same_study": 4, "uncertain": 1}
+    assert kinds == {"erratum": 15, "reply": 4, "registry": 7, "same_study": 3, "uncertain": 1}
 
 
 def test_merging_errata_costs_precision_on_haematology() -> None:
@@ -106,9 +106,9 @@ def test_merging_errata_costs_precision_on_haematology() -> None:
     merged = pairwise(
         find_duplicates(records, merge_notices=("erratum", "reply")).duplicate_groups, truth
     )
-    assert (merged.true_positives, merged.false_positives, merged.false_negatives) == (151, 5, 12)
+    assert (merged.true_positives, merged.false_positives, merged.false_negatives) == (152, 5, 11)
     default = pairwise(find_duplicates(records).duplicate_groups, truth)
-    assert (default.true_positives, default.false_positives) == (132, 0)
+    assert (default.true_positives, default.false_positives) == (133, 0)
 
 
 def test_every_benchmark_record_is_read() -> None:

@@ -226,8 +226,9 @@ def test_the_same_page_range_outweighs_a_garbled_issue_or_a_conference_year() ->
     assert _decision(paper, replace(paper, id="b", year=2017, journal="")) == "duplicate"
     printed = replace(PAPER, pages="1030-1031", volume="", issue="3765")
     assert _decision(printed, replace(printed, id="b", volume="155", issue="765")) == "duplicate"
-    # One page is no range: two items on one page of another year stay apart.
-    single = replace(paper, pages="1493")
+    # One page is no range: two journal items on one page of another year stay apart (a
+    # conference paper a year apart is the meeting and its proceedings: test_dedup_same_work).
+    single = replace(paper, pages="1493", type="journal", journal="Bioinformatics")
     assert _decision(single, replace(single, id="b", year=2017, journal="")) != "duplicate"
 
 

@@ -18,6 +18,7 @@ results for systematic reviews in EndNote. J Med Libr Assoc 2016;104(3):240-3.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -253,6 +254,91 @@ def reworded_title(x: NormRecord, y: NormRecord, asim: float | None) -> bool:
     return common >= 3 and common >= 0.5 * min(len(x.tokens), len(y.tokens))
 
 
+_PLACE_CONTRADICTIONS = frozenset(
+    {
+        "different pages",
+        "different volume",
+        "different journal",
+        "different issue",
+        "conference abstract vs article",
+    }
+)
+MIN_WORK_TITLE_WORDS = 6
+
+
+def same_work(
+    x: NormRecord,
+    y: NormRecord,
+    *,
+    tsim: float,
+    asim: float | None,
+    jsim: float | None,
+    same_year: bool,
+) -> str:
+    """Why two records are one paper printed or indexed twice in one volume, or ``""``.
+
+    The same specific title (six content words or more, no word substituted) by the same two or
+    more authors, in the same year and the same volume, with no identifier, part, number or
+    notice telling them apart; and either
+
+    * both items of one size (three pages or more, or both short) in the same journal: a
+      translated journal's English edition at other pages, an abstract printed twice in one
+      supplement; what keeps two reports of one study apart still holds, as an abstract (one or
+      two pages) is never one paper with a full article, and errata and replies are notices
+      (:mod:`evsynth.records.dedup.notices`); or
+    * the same volume *and* issue, pages missing in one export: a journal under its other name
+      ("Jinko Chino Gakkai Ronbunshi" for "Transactions of the Japanese Society for Artificial
+      Intelligence").
+
+    Guidelines printed at once in several journals, or one abstract at two meetings, are in
+    other volumes, so they stay apart.
+    """
+    if not same_year or asim is None or asim < 0.9 or tsim < TITLE_SAME:
+        return ""
+    one_volume = bool(x.volume and x.volume == y.volume)
+    if x.volume and y.volume and not one_volume:
+        return ""
+    if (
+        min(len(x.authors), len(y.authors)) < 2
+        or min(len(x.tokens), len(y.tokens)) < MIN_WORK_TITLE_WORDS
+    ):
+        return ""
+    if (x.doi and y.doi and x.doi != y.doi) or (x.pmid and y.pmid and x.pmid != y.pmid):
+        return ""
+    if x.notice or y.notice or x.parts != y.parts or x.numbers != y.numbers:
+        return ""
+    if substituted_words(x, y):
+        return ""
+    if x.span is None or y.span is None:
+        if one_volume and x.issue_number and x.issue_number == y.issue_number:
+            return "same volume and issue, pages missing in one export"
+        return ""
+    if jsim is None or jsim < (0.75 if one_volume else 0.9):
+        return ""
+    px, py = _pages(x), _pages(y)
+    if px >= 3 and py >= 3:
+        return "both full articles in one volume of the journal"
+    if px <= 2 and py <= 2 and not (x.issue and y.issue and x.issue != y.issue):
+        # In one issue: two one-page errata of one article are printed in other issues.
+        return "both one- or two-page items in one issue of the journal"
+    return ""
+
+
+_LIVING_REVIEWS = re.compile(r"cochrane|^(?:bmj )?clin(?:ical)? evid(?:ence)?$")
+
+
+def review_versions(x: NormRecord, y: NormRecord, *, tsim: float, asim: float | None) -> bool:
+    """Two versions of one review in a database of reviews kept up to date (the Cochrane
+    Database of Systematic Reviews without the review number in one export, BMJ Clinical
+    Evidence): the same title by the same authors, whatever the years. A review's title is
+    unique in such a database; each update is a new version of it."""
+    if x.cochrane and y.cochrane:
+        return False
+    if not _LIVING_REVIEWS.search(x.journal) or not _LIVING_REVIEWS.search(y.journal):
+        return False
+    return tsim >= TITLE_SAME and asim is not None and asim >= 0.75
+
+
 def compare(
     x: NormRecord, y: NormRecord, *, merge_notices: Collection[str] = MERGED_NOTICES
 ) -> PairScore:
@@ -399,6 +485,21 @@ def compare(
         # the other year is the e-pub or indexing year (a volume belongs to one year).
         soft.remove(year_soft)
         reasons.append("year off by one (same title, authors, journal, volume and pages)")
+    elif (
+        year_soft in soft
+        and x.is_conference
+        and y.is_conference
+        and tsim >= TITLE_SAME
+        and asim is not None
+        and asim >= 0.9
+        and min(len(x.tokens), len(y.tokens)) >= MIN_WORK_TITLE_WORDS
+        and not substituted_words(x, y)
+    ):
+        # A conference paper dated by the meeting in one database and by its proceedings,
+        # published the next year, in another ("ECIS 2019" / "ECIS 2020").
+        soft.remove(year_soft)
+        support += 1
+        reasons.append("year off by one (the meeting and its proceedings)")
 
     if authors_differ:
         # Author lists are the noisiest field of all (a group name for its members, Chinese names
@@ -410,6 +511,23 @@ def compare(
             soft.append("different authors")
         else:
             hard.append("different authors")
+    work = same_work(x, y, tsim=tsim, asim=asim, jsim=jsim, same_year=same_year)
+    # The same at other pages under two journal names that do not match ("Aizheng" / "Chinese
+    # Journal of Cancer"): perhaps one journal in two languages, perhaps one paper printed twice.
+    # A person decides; no contradiction either, so an export that names both may join them.
+    renamed = (
+        not work
+        and "different pages" in hard
+        and same_volume
+        and jsim is not None
+        and jsim < 0.75
+        and bool(same_work(x, y, tsim=tsim, asim=asim, jsim=1.0, same_year=same_year))
+    )
+    if work or renamed:
+        # One paper printed or indexed twice: the citation fields that differ say where, not what.
+        moved = [c for c in hard if c in _PLACE_CONTRADICTIONS]
+        hard = [c for c in hard if c not in _PLACE_CONTRADICTIONS]
+        soft = [*soft, *moved]
     conflict = bool(hard)
     # What ties two exports of one record despite noisy fields: the citation, or one DOI or
     # PMID with the same title.
@@ -419,7 +537,7 @@ def compare(
     span_anchor = (
         same_span and near_year and tsim >= TITLE_SAME and asim is not None and asim >= 0.75
     )
-    anchor = citation or (ident and tsim >= TITLE_SAME) or span_anchor
+    anchor = citation or (ident and tsim >= TITLE_SAME) or span_anchor or bool(work) or renamed
     # Without it, noisy-field contradictions count as real ones.
     if not anchor:
         hard.extend(soft)
@@ -446,17 +564,27 @@ def compare(
             x.id, y.id, tsim, decision, tuple(reasons), conflict, link.kind, link.notice.id
         )
     if (
-        x.cochrane
-        and x.cochrane == y.cochrane
-        and (tsim >= 0.8 or title_contained(x, y))
+        (
+            (x.cochrane and x.cochrane == y.cochrane and (tsim >= 0.8 or title_contained(x, y)))
+            or review_versions(x, y, tsim=tsim, asim=asim)
+        )
         and x.parts == y.parts
         # a protocol is not a version of its review: kept first, it would hide the review
         and ("protocol" in x.tokens) == ("protocol" in y.tokens)
     ):
         # Versions of one Cochrane review (its updates keep the number, with a new DOI, year
         # and often new authors): one review to screen, the versions linked as duplicates.
-        reasons.append(f"versions of one Cochrane review ({x.cochrane})")
+        if x.cochrane and x.cochrane == y.cochrane:
+            reasons.append(f"versions of one Cochrane review ({x.cochrane})")
+        else:
+            reasons.append(f"versions of one review ({x.journal}; same title and authors)")
         return PairScore(x.id, y.id, tsim, DUPLICATE, tuple(reasons), False)
+    if work and not hard:
+        reasons.append(f"same title and authors in the same year, {work}")
+        return PairScore(x.id, y.id, tsim, DUPLICATE, tuple(reasons), False)
+    if renamed and not hard:
+        reasons.append("same title, authors, year and volume under another journal name")
+        return PairScore(x.id, y.id, tsim, UNCERTAIN, tuple(reasons), False)
     authors_ok = asim is None or asim >= 0.75
     # The same page range of several pages, by the same authors in the same year: one article
     # whatever its title (translated, "Review article:" for "Review-Artikel:", a subtitle cut).
