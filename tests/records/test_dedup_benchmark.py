@@ -19,7 +19,9 @@ The 30 haematology truth pairs not merged, by kind (the test below recounts them
   vs plasma-resistant): different trials; merging them would lose studies;
 * 3 pairs of a conference abstract with its article or with itself in another journal's
   supplement (two of them printed in Pediatric Nephrology's congress issue 9 before the article):
-  reports of one study under the benchmark's own definition, linked as such;
+  reports of one study under the benchmark's own definition, linked as such (the same abstract
+  in two journals is labelled both ways in these sets, so another journal and volume stay a
+  contradiction);
 * 1 pair with a reworded title (NEJM 2011, "Eculizumab in ..." / "Complement blockade in ..."):
   offered to a person as uncertain.
 """

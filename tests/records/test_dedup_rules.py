@@ -80,9 +80,13 @@ def test_part_one_and_part_two_are_not_merged() -> None:
     assert _decision(one, two) != "duplicate"
 
 
-def test_different_dois_are_never_merged() -> None:
-    other = replace(ARTICLE, id="b", doi="10.36076/ppj.2010/13/1")
+def test_different_dois_are_not_merged_without_the_whole_citation() -> None:
+    # Another DOI with the first page only: the one-page abstract of the study, not the article.
+    other = replace(ARTICLE, id="b", doi="10.36076/ppj.2010/13/1", pages="E341")
     assert _decision(ARTICLE, other) == "same_study"
+    # The whole page range of one issue under one title with two DOIs is one article (two DOIs
+    # registered for it, or a wrong one in one export): tests/records/test_dedup_same_work.py.
+    assert _decision(ARTICLE, replace(other, pages="E341-E354")) == "duplicate"
 
 
 def test_same_title_other_year_and_journal_is_one_study() -> None:
@@ -110,7 +114,7 @@ def test_a_record_without_title_is_only_offered_to_a_person() -> None:
 def test_chaining_is_refused_across_a_same_study_pair() -> None:
     # b merges with a (same DOI, title) and with c (same citation); a and c have different DOIs.
     b = replace(ARTICLE, id="b", doi="")
-    c = replace(ARTICLE, id="c", doi="10.1000/other")
+    c = replace(ARTICLE, id="c", doi="10.1000/other", pages="E341")
     result = find_duplicates([ARTICLE, b, c])
     groups = [set(g) for g in result.duplicate_groups]
     assert not any({"a", "c"} <= g for g in groups)

@@ -197,3 +197,83 @@ def test_a_conference_paper_dated_by_the_meeting_and_by_its_proceedings() -> Non
     )
     article = replace(meeting, type="journal", journal="Information Systems Journal")
     assert _decision(article, replace(article, id="b", year=2020, pages="")) != "duplicate"
+
+
+def test_one_issue_of_one_journal_whatever_the_pages() -> None:
+    # One database gave the page count or an abstract number, the other the page range.
+    blood = Record(
+        id="a",
+        title="Autologous nonmyeloablative hematopoietic stem cell transplantation in patients "
+        "with severe anti-TNF refractory Crohn disease",
+        authors=("Burt, R. K.",),
+        year=2010,
+        journal="Blood",
+        volume="116",
+        issue="26",
+        pages="23",
+        doi="10.1182/blood-2010-06-292391",
+    )
+    assert (
+        _decision(blood, replace(blood, id="b", volume="", pages="6123-6132", doi=""))
+        == "duplicate"
+    )
+    # Another issue, or a correction with the article's title, stays apart.
+    assert (
+        _decision(blood, replace(blood, id="b", volume="", issue="27", pages="6123-6132", doi=""))
+        != "duplicate"
+    )
+    erratum = replace(blood, id="b", title="Erratum: " + blood.title, pages="6200", doi="")
+    assert _decision(blood, erratum) != "duplicate"
+
+
+def test_two_dois_for_one_citation() -> None:
+    article = Record(
+        id="a",
+        title="Purine metabolite accumulation during myocardial ischemia and adenosine "
+        "production in the isolated heart",
+        authors=("Manthei, S. A.", "Van Wylen, D. G."),
+        year=1997,
+        journal="Basic Research in Cardiology",
+        volume="92",
+        issue="6",
+        pages="368-377",
+        doi="10.1007/BF00796210",
+    )
+    assert _decision(article, replace(article, id="b", doi="10.1007/s003950050046")) == "duplicate"
+    # A column printed on the same pages of every issue under one title is many records.
+    column = Record(
+        id="c",
+        title="Editorial introduction",
+        authors=("Zwass, Vladimir",),
+        year=2005,
+        journal="Journal of Management Information Systems",
+        volume="22",
+        issue="2",
+        pages="5-6",
+        doi="10.1080/07421222.2005.11045854",
+    )
+    later = replace(column, id="d", issue="4", doi="10.2753/MIS0742-1222220400")
+    assert _decision(column, later) != "duplicate"
+    assert _decision(column, replace(later, issue="2")) != "duplicate"
+
+
+def test_the_e_pub_record_without_pages_a_year_earlier() -> None:
+    printed = Record(
+        id="a",
+        title="Prevalence of HPV high and low risk types in cervical samples from the Italian "
+        "general population: a population based study",
+        authors=("Giorgi Rossi, P.", "Bisanzi, S.", "Paganini, I.", "Di Iasi, A."),
+        year=2010,
+        journal="BMC Infectious Diseases",
+        volume="10",
+        pages="214",
+    )
+    epub = replace(printed, id="b", year=2009, pages="")
+    assert _decision(printed, epub) == "duplicate"
+    # Other volume, another author list or a correction without pages stay apart.
+    assert _decision(printed, replace(epub, volume="9")) != "duplicate"
+    assert (
+        _decision(printed, replace(epub, authors=("Giorgi Rossi, P.", "Smith, J."))) != "duplicate"
+    )
+    correction = replace(epub, year=2011, title="Correction: " + printed.title)
+    assert _decision(printed, correction) != "duplicate"

@@ -6,7 +6,9 @@ first: a false merge hides a study from the review, while a missed duplicate onl
 screener one extra click. So a pair is merged automatically only when the title agrees and at
 least two independent fields confirm it with no field contradicting it; any contradiction of the
 kind that separates two reports of one study (year, volume, pages, journal, abstract vs article,
-erratum or reply, part 1 vs part 2) makes it a ``same_study`` link instead.
+erratum or reply, part 1 vs part 2) makes it a ``same_study`` link instead, unless stronger
+evidence says the field is noise: the citation, one identifier, or one paper printed or indexed
+twice (:func:`same_work`).
 
 References
 ----------
@@ -254,6 +256,9 @@ def reworded_title(x: NormRecord, y: NormRecord, asim: float | None) -> bool:
     return common >= 3 and common >= 0.5 * min(len(x.tokens), len(y.tokens))
 
 
+_CORRECTIONS = frozenset(
+    {"erratum", "errata", "corrigendum", "correction", "retraction", "retracted", "addendum"}
+)
 _PLACE_CONTRADICTIONS = frozenset(
     {
         "different pages",
@@ -275,49 +280,55 @@ def same_work(
     jsim: float | None,
     same_year: bool,
 ) -> str:
-    """Why two records are one paper printed or indexed twice in one volume, or ``""``.
+    """Why two records are one paper printed or indexed twice, or ``""``.
 
-    The same specific title (six content words or more, no word substituted) by the same two or
-    more authors, in the same year and the same volume, with no identifier, part, number or
-    notice telling them apart; and either
+    The same specific title (six content words or more, no word substituted) by the same
+    authors in the same year, with no volume, identifier, part, number or notice telling them
+    apart (a volume missing in one export tells nothing); and one of
 
-    * both items of one size (three pages or more, or both short) in the same journal: a
-      translated journal's English edition at other pages, an abstract printed twice in one
-      supplement; what keeps two reports of one study apart still holds, as an abstract (one or
-      two pages) is never one paper with a full article, and errata and replies are notices
-      (:mod:`evsynth.records.dedup.notices`); or
-    * the same volume *and* issue, pages missing in one export: a journal under its other name
-      ("Jinko Chino Gakkai Ronbunshi" for "Transactions of the Japanese Society for Artificial
-      Intelligence").
+    * the same journal and the same issue, whatever the pages: one export gave the page count,
+      an abstract number or a garbled range (``23`` / ``6123-6132``);
+    * both items of one size (three pages or more, or both one or two pages in one issue) in the
+      same journal, two or more authors: a translated journal's English edition at other pages,
+      an abstract printed twice in one supplement. An abstract (one or two pages) is never one
+      paper with a full article, and errata and replies are notices
+      (:mod:`evsynth.records.dedup.notices`);
+    * the same volume and issue, pages missing in one export, two or more authors: a journal
+      under its other name ("Jinko Chino Gakkai Ronbunshi" for "Transactions of the Japanese
+      Society for Artificial Intelligence").
 
     Guidelines printed at once in several journals, or one abstract at two meetings, are in
-    other volumes, so they stay apart.
+    other journals and volumes, so they stay apart.
     """
     if not same_year or asim is None or asim < 0.9 or tsim < TITLE_SAME:
         return ""
     one_volume = bool(x.volume and x.volume == y.volume)
     if x.volume and y.volume and not one_volume:
         return ""
-    if (
-        min(len(x.authors), len(y.authors)) < 2
-        or min(len(x.tokens), len(y.tokens)) < MIN_WORK_TITLE_WORDS
-    ):
+    if min(len(x.tokens), len(y.tokens)) < MIN_WORK_TITLE_WORDS:
         return ""
     if (x.doi and y.doi and x.doi != y.doi) or (x.pmid and y.pmid and x.pmid != y.pmid):
         return ""
-    if x.notice or y.notice or x.parts != y.parts or x.numbers != y.numbers:
+    # "... response to hypoxia", "Letter: ..." on both sides is one kind of item; an erratum
+    # never is (two corrections of one article are two notices).
+    if x.notice != y.notice or x.notice & _CORRECTIONS or x.parts != y.parts:
         return ""
-    if substituted_words(x, y):
+    if x.numbers != y.numbers or substituted_words(x, y):
+        return ""
+    one_issue = bool(x.issue_number and x.issue_number == y.issue_number)
+    if one_issue and jsim is not None and jsim >= 0.9:
+        return "same journal and issue"
+    if min(len(x.authors), len(y.authors)) < 2:
         return ""
     if x.span is None or y.span is None:
-        if one_volume and x.issue_number and x.issue_number == y.issue_number:
+        if one_volume and one_issue:
             return "same volume and issue, pages missing in one export"
         return ""
     if jsim is None or jsim < (0.75 if one_volume else 0.9):
         return ""
     px, py = _pages(x), _pages(y)
     if px >= 3 and py >= 3:
-        return "both full articles in one volume of the journal"
+        return "both full articles in the journal"
     if px <= 2 and py <= 2 and not (x.issue and y.issue and x.issue != y.issue):
         # In one issue: two one-page errata of one article are printed in other issues.
         return "both one- or two-page items in one issue of the journal"
@@ -479,12 +490,23 @@ def compare(
         and tsim >= TITLE_SAME
         and asim is not None
         and asim >= 0.75
-        and (same_page or pages_fit)
+        and (
+            same_page
+            or pages_fit
+            # pages missing in one export only (the e-pub record): a specific title, all authors
+            or (
+                bool(x.page) != bool(y.page)
+                and asim >= 0.9
+                and min(len(x.tokens), len(y.tokens)) >= MIN_WORK_TITLE_WORDS
+                and not x.notice & _CORRECTIONS
+                and not y.notice & _CORRECTIONS
+            )
+        )
     ):
         # The same title by the same authors on the same pages of one volume of one journal:
         # the other year is the e-pub or indexing year (a volume belongs to one year).
         soft.remove(year_soft)
-        reasons.append("year off by one (same title, authors, journal, volume and pages)")
+        reasons.append("year off by one (same title, authors, journal and volume)")
     elif (
         year_soft in soft
         and x.is_conference
@@ -523,6 +545,23 @@ def compare(
         and jsim < 0.75
         and bool(same_work(x, y, tsim=tsim, asim=asim, jsim=1.0, same_year=same_year))
     )
+    if (
+        "different DOI" in hard
+        and citation
+        and x.span is not None
+        and x.span == y.span
+        and x.span[1] > x.span[0]
+        and tsim >= TITLE_SAME
+        and asim is not None
+        and asim >= 0.5
+        and min(len(x.tokens), len(y.tokens)) >= MIN_WORK_TITLE_WORDS
+        and not other_issue
+    ):
+        # One page range of one volume and issue under one specific title: two DOIs registered
+        # for one article ("10.1007/BF00796210" / "10.1007/s003950050046"). Not for a recurring
+        # "Editorial Introduction" printed on the same pages of every issue.
+        hard.remove("different DOI")
+        soft.append("different DOI")
     if work or renamed:
         # One paper printed or indexed twice: the citation fields that differ say where, not what.
         moved = [c for c in hard if c in _PLACE_CONTRADICTIONS]
