@@ -48,6 +48,7 @@ record_fields = st.fixed_dictionaries(
         "year": st.one_of(st.none(), st.integers(2008, 2011)),
         "journal": st.sampled_from(["", "Pain", "Pain Medicine", "Pain Physician", "PP"]),
         "volume": st.sampled_from(["", "12", "13", "(Jul)"]),
+        "issue": st.sampled_from(["", "1", "2", "Suppl 1"]),
         "pages": st.sampled_from(["", "1-9", "E341-54", "S12"]),
         "doi": st.sampled_from(["", "10.1/a", "10.1/b"]),
         "type": st.sampled_from(["", "Conference Abstract", "Journal Article"]),
