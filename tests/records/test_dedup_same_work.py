@@ -51,6 +51,8 @@ def test_the_same_paper_under_a_journal_name_that_does_not_match_is_for_a_person
     both = replace(ARTICLE, id="c", journal="Ai zheng = Aizheng = Chinese journal of cancer")
     result = find_duplicates([chinese, english, both])
     assert result.duplicate_groups == (("a", "b", "c"),)
+    # ... and the pair, already joined, is no longer asked about.
+    assert result.uncertain_pairs == ()
 
 
 def test_papers_in_other_volumes_or_of_other_sizes_stay_apart() -> None:

@@ -146,12 +146,17 @@ def find_duplicates(
     refused_set = set(refused)
     if refused_set:
         scored = [(i, j, _demote(s) if (i, j) in refused_set else s) for i, j, s in scored]
-    uncertain = [s for i, j, s in scored if s.decision == UNCERTAIN]
+    group_of = {i: n for n, g in enumerate(groups) for i in g}
+    # A pair already in one duplicate group (joined through a third record) asks nothing.
+    uncertain = [
+        s
+        for i, j, s in scored
+        if s.decision == UNCERTAIN and group_of.get(i, -1 - i) != group_of.get(j, -1 - j)
+    ]
     uncertain.sort(key=lambda s: -s.score)
     study_links = [(i, j) for i, j, s in scored if s.decision in (SAME_STUDY, DUPLICATE)]
     study_groups, _ = components(len(records), study_links)
     # A same-study group that is one duplicate group and nothing more says nothing new.
-    group_of = {i: n for n, g in enumerate(groups) for i in g}
     same_study = [g for g in study_groups if len({group_of.get(i, -1 - i) for i in g}) > 1]
     return DedupResult(
         records=len(records),
