@@ -106,10 +106,11 @@ def find_duplicates(
     merge_notices
         The kinds of notice (``"erratum"``, ``"reply"``; see
         :mod:`evsynth.records.dedup.notices`) merged into their article. A notice reports no
-        study of its own, so merging it loses none. The default merges replies only: the
-        benchmark's checked groups put errata with their article in some cases and apart in
-        others (docs/decisions.md), so an erratum is linked as a report of the same study and
-        stays visible for a person to merge. ``()`` merges no notice.
+        study of its own, so merging it loses none. The default (``()``) merges neither kind:
+        the checked groups of the benchmark sets put errata with their article in some cases
+        and apart in others, and keep replies with their own DOIs apart from their letters
+        (docs/decisions.md), so a notice is linked as a report of the same study and stays
+        visible for a person to merge.
     """
     ids = [r.id for r in records]
     if len(set(ids)) != len(ids):

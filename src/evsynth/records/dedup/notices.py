@@ -5,8 +5,9 @@ strict reading it is not a duplicate of the article. But it reports no study of 
 it into its article loses no study, and reviewers rarely want to screen it apart. So notices are
 found here with the evidence for them, and ``find_duplicates(merge_notices=...)`` decides which
 kinds are merged and which only linked as reports of one study. The default (:data:`MERGED_NOTICES`)
-merges replies and links errata: the checked groups of Rathbone et al. (2015) put the one reply
-with its letter but errata sometimes with their article and sometimes apart (docs/decisions.md).
+merges neither: the checked groups of Rathbone et al. (2015) put errata sometimes with their
+article and sometimes apart, and other sets of the same evaluation data keep replies with their
+own DOIs apart from their letters (docs/decisions.md).
 
 Evidence, weakest last; every kind needs the article's own title, the same journal and the same
 volume, and a year at most one apart:
