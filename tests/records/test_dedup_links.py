@@ -224,11 +224,10 @@ def test_a_distinct_verdict_holds_against_chaining(tmp_path: Path) -> None:
     assert any(c in g and len(g) == 2 for g in groups)  # c stays with one of them
     # PRISMA counts the same groups as the records left to screen.
     judged.save(tmp_path)
-    from evsynth.records.dedup.links import records_to_screen
-    from evsynth.records.prisma import prisma_counts
+    from evsynth.records.prisma import prisma_counts, screening_records
 
     counts = prisma_counts(tmp_path)
-    assert counts.duplicates_removed == len(judged.records) - len(records_to_screen(judged))
+    assert counts.duplicates_removed == len(judged.records) - len(screening_records(judged))
 
 
 def test_cli_distinct_verdict(tmp_path: Path) -> None:
@@ -289,13 +288,17 @@ def test_cli_explain_gives_the_reasons_for_a_pair(tmp_path: Path) -> None:
 
 
 def test_records_to_screen_keeps_the_first_of_each_group(tmp_path: Path) -> None:
-    from evsynth.records.dedup.links import records_to_screen
+    from evsynth.records.prisma import screening_records
 
     records = _project(tmp_path)
     stored = store_result(records, find_duplicates(records.records))
-    kept = [r.id for r in records_to_screen(stored)]
+    kept = [r.id for r in screening_records(stored)]
     # 7 records, groups {embase-1, pubmed-1, scopus-1} and {embase-3, pubmed-2}: 3 removed.
     assert kept == ["embase-00001", "embase-00002", "embase-00003", "scopus-00002"]
+    # A record found by other methods gives way to a database's record of its group, and a
+    # record removed before screening (automation tools) is not screened.
+    other = screening_records(stored, other_methods={"Embase"}, removals={"embase-00002"})
+    assert [r.id for r in other] == ["pubmed-00001", "pubmed-00002", "scopus-00002"]
 
 
 def test_duplicate_record_ids_and_bad_jsonl_are_input_errors(tmp_path: Path) -> None:

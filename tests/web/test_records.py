@@ -120,3 +120,43 @@ def test_upload_size_is_limited(
     assert response.status_code == 400
     assert "larger than 100 bytes" in response.content.decode()
     assert not Job.objects.exists()
+
+
+def test_web_screens_the_records_prisma_counts(
+    team: dict[str, Any], clients: dict[str, Client], tmp_path: Path
+) -> None:
+    """The web app screens exactly the records that `evsynth screen` and PRISMA keep.
+
+    In a duplicate group the kept record is a database's before one found by other methods
+    (citation searching), and a record listed in screening/removals.csv is removed before
+    screening. Here the citation-searching export is imported first, so "first in import order"
+    would keep the wrong record: the web would ask for decisions on a record PRISMA counts as a
+    removed duplicate, and the record PRISMA keeps would stay "awaiting screening" forever.
+    """
+    from evsynth.records.prisma import records_to_screen
+    from evsynth.web.lib.project_io import export_files
+    from evsynth.web.reviews.models import ProjectFile
+
+    review, rob = team["review"], clients["rob"]
+    data = (FIXTURES / "search.ris").read_bytes()
+    for source in ("Citation searching", "PubMed"):
+        upload = io.BytesIO(data)
+        upload.name = "search.ris"
+        rob.post(reverse("records-import", args=[review.pk]), {"export": upload, "source": source})
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "run"})
+    assert Job.objects.get(kind="dedup").status == "done"
+    ProjectFile.objects.create(
+        review=review,
+        path="screening/removals.csv",
+        content=b"record_id,kind,reason\npubmed-00002,automation,not a trial\n",
+    )
+
+    web = [r.record_id for r in screenable(review, "title_abstract")]
+    files, _ = export_files(review, viewer=None)
+    for path, content in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(content)
+    layer = [r.id for r in records_to_screen(tmp_path)]
+    assert web == layer
+    assert all(rid.startswith("pubmed-") for rid in web)
+    assert "pubmed-00002" not in web

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -455,22 +455,32 @@ def prisma_counts(project: str | Path) -> PrismaCounts:
                 file=folder,
             )
         return PrismaCounts.from_dict(given, file=folder / "review.yaml")
-    settings = protocol.get("screening") or {}
-    listed = set(
-        string_list(
-            settings.get("other_methods") if isinstance(settings, Mapping) else None,
-            name="screening.other_methods",
-            file=folder / "review.yaml",
-        )
-    )
     log = ScreeningLog.load(folder)
-    removals = _read_removals(folder / "screening" / "removals.csv")
+    removals = read_removals(folder / "screening" / "removals.csv")
+    listed = other_methods_listed(protocol, file=folder / "review.yaml")
     return counts_from_work(record_set, log, removals, other_methods=listed)
 
 
-def _read_removals(path: Path) -> dict[str, str]:
+def other_methods_listed(protocol: Mapping[str, Any], *, file: Path) -> frozenset[str]:
+    """The source or database names that ``screening.other_methods`` of a protocol lists."""
+    settings = protocol.get("screening") or {}
+    return frozenset(
+        string_list(
+            settings.get("other_methods") if isinstance(settings, Mapping) else None,
+            name="screening.other_methods",
+            file=file,
+        )
+    )
+
+
+def read_removals(path: Path, text: str | None = None) -> dict[str, str]:
+    """``screening/removals.csv`` as ``{record_id: kind}`` (empty when there is no file).
+
+    ``text`` is the file's content when it is not on disk (the web application keeps it in its
+    database); ``path`` still names the file in messages.
+    """
     out: dict[str, str] = {}
-    for line, row in read_table(path, ("record_id", "kind")):
+    for line, row in read_table(path, ("record_id", "kind"), text=text):
         if row["kind"] not in _REMOVAL_KINDS:
             raise InputError(
                 f"invalid kind {row['kind']!r}; expected automation or other",
@@ -537,18 +547,34 @@ def records_to_screen(project: str | Path) -> list[Any]:
     from evsynth.records.model import RecordSet
 
     folder = Path(project)
-    record_set = RecordSet.load(folder)
-    settings = read_protocol(folder).get("screening") or {}
-    listed = set(
-        string_list(
-            settings.get("other_methods") if isinstance(settings, Mapping) else None,
-            name="screening.other_methods",
-            file=folder / "review.yaml",
-        )
+    return screening_records(
+        RecordSet.load(folder),
+        other_methods=other_methods_listed(read_protocol(folder), file=folder / "review.yaml"),
+        removals=read_removals(folder / "screening" / "removals.csv"),
     )
-    column_of, _ = _columns(record_set, listed)
+
+
+def kept_records(record_set: Any, other_methods: Collection[str] = frozenset()) -> set[str]:
+    """The IDs of the records kept after deduplication: one of each duplicate group.
+
+    The kept record is a database's (or register's) before one found by other methods, then
+    the first imported. Every front end screens these, and PRISMA counts the others as
+    duplicates removed; one rule for both keeps the counts and the decisions on the same records.
+    """
+    column_of, _ = _columns(record_set, frozenset(other_methods))
     kept, _ = _groups(record_set, column_of)
-    removals = _read_removals(folder / "screening" / "removals.csv")
+    return kept
+
+
+def screening_records(
+    record_set: Any,
+    *,
+    other_methods: Collection[str] = frozenset(),
+    removals: Collection[str] = frozenset(),
+) -> list[Any]:
+    """The records that enter title/abstract screening, in import order: the kept record of
+    each duplicate group (:func:`kept_records`), less those removed before screening."""
+    kept = kept_records(record_set, other_methods)
     return [r for r in record_set.records if r.id in kept and r.id not in removals]
 
 

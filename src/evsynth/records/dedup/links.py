@@ -3,7 +3,9 @@
 A merge never deletes a record: it adds a ``duplicate`` link between two record IDs. Undoing it
 flips the link's status to ``undone`` and appends a row recording who undid it and when (see
 :mod:`evsynth.records.model`). Duplicate groups are the connected components of the active
-``duplicate`` links; the first record of a group (in import order) is the one kept for screening.
+``duplicate`` links; which record of a group is kept for screening is PRISMA's rule
+(:func:`evsynth.records.prisma.kept_records`: a database's record before one found by other
+methods, then the first imported).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import replace
 from evsynth.errors import InputError
 from evsynth.records.dedup import DedupResult
 from evsynth.records.dedup.cluster import components
-from evsynth.records.model import LINK_KINDS, Link, Record, RecordSet, now_iso
+from evsynth.records.model import LINK_KINDS, Link, RecordSet, now_iso
 
 
 def _next_id(links: Iterable[Link]) -> int:
@@ -143,14 +145,3 @@ def duplicate_groups(records: RecordSet, kind: str = "duplicate") -> list[list[s
     cannot = {(min(a, b), max(a, b)) for a, b in pairs("distinct")} if kind == "duplicate" else None
     groups, _ = components(len(ids), pairs(kind), cannot)
     return [[ids[i] for i in g] for g in groups]
-
-
-def records_to_screen(records: RecordSet) -> list[Record]:
-    """The records left after removing duplicates: one per duplicate group, in import order.
-
-    The record kept for a group is its first in import order (the others stay in the project,
-    linked, and count as PRISMA's "duplicate records removed"). Reports of one study are all
-    kept: each is screened.
-    """
-    drop = {rid for group in duplicate_groups(records) for rid in group[1:]}
-    return [r for r in records.records if r.id not in drop]

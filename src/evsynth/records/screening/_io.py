@@ -19,17 +19,23 @@ from evsynth.errors import InputError
 from evsynth.fileio import write_text_atomic
 
 
-def read_table(path: Path, columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+def read_table(
+    path: Path, columns: Sequence[str], *, text: str | None = None
+) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as ``(line, {column: value})``; a missing file is an empty table.
 
-    ``columns`` are required in the header; extra columns are kept in the dictionaries.
+    ``columns`` are required in the header; extra columns are kept in the dictionaries. With
+    ``text`` the table is read from that string (a file kept elsewhere, as in the web
+    application's database) and ``path`` only names it in messages.
     """
-    if not path.exists():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=path) from exc
+    if text is None:
+        if not path.exists():
+            return []
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", file=path) from exc
+    text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

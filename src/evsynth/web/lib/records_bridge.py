@@ -37,7 +37,13 @@ def link_from_row(row: dict[str, Any]) -> Link:
 def record_set(review: Review) -> RecordSet:
     """The review's records, sources and link history as the records layer's RecordSet."""
     records = tuple(Record.from_dict(r.data) for r in RecordRow.objects.filter(review=review))
-    sources = tuple(
+    links = tuple(link_from_row(r.row) for r in LinkRow.objects.filter(review=review))
+    return RecordSet(records, sources_of(review), links)
+
+
+def sources_of(review: Review) -> tuple[Source, ...]:
+    """The review's sources (the rows of sources.csv) in import order."""
+    return tuple(
         Source(
             source=str(s.row["source"]),
             database=str(s.row.get("database", "")),
@@ -48,8 +54,6 @@ def record_set(review: Review) -> RecordSet:
         )
         for s in SourceRow.objects.filter(review=review)
     )
-    links = tuple(link_from_row(r.row) for r in LinkRow.objects.filter(review=review))
-    return RecordSet(records, sources, links)
 
 
 def import_upload(review: Review, data: bytes, filename: str, source: str | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from evsynth.records.screening import Resolution as LogResolution
 from evsynth.records.screening import Retrieval, ScreeningDecision, ScreeningLog
 from evsynth.records.screening.decisions import UNDO_NOTE
 from evsynth.web.lib.audit import record_event
-from evsynth.web.reviews.models import Review
+from evsynth.web.reviews.models import ProjectFile, Review
 from evsynth.web.screening.models import Decision, FullText, LinkRow, Record, Resolution
 
 
@@ -46,6 +46,8 @@ def _screening_section(protocol_yaml: str) -> dict[str, Any]:
 
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The records removed before screening (automation tools, other reasons), kept as a file.
+REMOVALS_FILE = "screening/removals.csv"
 
 
 def screening_log(review: Review, record: Record | None = None) -> ScreeningLog:
@@ -100,30 +102,61 @@ def visible(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> tuple
     return log.visible_decisions(record_id, stage, viewer, unblind=unblind)
 
 
-def duplicate_record_ids(review: Review) -> set[str]:
-    """Records that are duplicates of another: all but the first (import order) of each group."""
-    from evsynth.records.dedup.links import duplicate_groups
+def _kept_and_removed(review: Review) -> tuple[list[str], set[str], set[str]]:
+    """All record IDs in import order, the IDs kept after deduplication, and those removed
+    before screening: the records layer's rule (:func:`evsynth.records.prisma.kept_records`),
+    so the web screens exactly the records PRISMA counts as screened."""
+    from pathlib import Path
+
+    from evsynth.errors import InputError
     from evsynth.records.model import Record as LayerRecord
     from evsynth.records.model import RecordSet
-    from evsynth.web.lib.records_bridge import link_from_row
+    from evsynth.records.prisma import kept_records, other_methods_listed, read_removals
+    from evsynth.web.lib.records_bridge import link_from_row, sources_of
 
-    rows = [row.row for row in LinkRow.objects.filter(review=review).order_by("position")]
-    if not rows:
-        return set()
-    # Only IDs and import order matter for the groups: skip parsing every record's fields.
-    ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
-    records = RecordSet(
-        tuple(LayerRecord(id=rid) for (rid,) in ids), (), tuple(link_from_row(r) for r in rows)
+    # Only IDs, sources and import order matter here: skip parsing every record's fields.
+    rows = Record.objects.filter(review=review).order_by("position")
+    pairs = list(rows.values_list("record_id", "data__source"))
+    ids = [rid for rid, _ in pairs]
+    removals_file = ProjectFile.objects.filter(review=review, path=REMOVALS_FILE).first()
+    removed: set[str] = set()
+    if removals_file is not None:
+        try:
+            text = bytes(removals_file.content).decode("utf-8")
+            removed = set(read_removals(Path(REMOVALS_FILE), text=text))
+        except (InputError, UnicodeDecodeError):
+            removed = set()  # shown as an error where the review is run; screening goes on
+    links = tuple(
+        link_from_row(r.row) for r in LinkRow.objects.filter(review=review).order_by("position")
     )
-    return {rid for group in duplicate_groups(records) for rid in group[1:]}
+    if not links:
+        return ids, set(ids), removed
+    try:
+        listed = other_methods_listed(
+            {"screening": screening_settings(review)}, file=Path("review.yaml")
+        )
+    except InputError:
+        listed = frozenset()
+    records = RecordSet(
+        tuple(LayerRecord(id=rid, source=str(source or "")) for rid, source in pairs),
+        sources_of(review),
+        links,
+    )
+    return ids, kept_records(records, listed), removed
+
+
+def duplicate_record_ids(review: Review) -> set[str]:
+    """Records that are duplicates of another: all but the kept record of each group."""
+    ids, kept, _ = _kept_and_removed(review)
+    return set(ids) - kept
 
 
 def screenable_ids(review: Review, stage: str, log: ScreeningLog | None = None) -> list[str]:
-    """Record IDs that go through a stage, in import order: unique records; at full text, the
+    """Record IDs that go through a stage, in import order: the kept record of each duplicate
+    group less those removed before screening (``screening/removals.csv``); at full text, the
     records included at title and abstract."""
-    dups = duplicate_record_ids(review)
-    ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
-    unique = [rid for (rid,) in ids if rid not in dups]
+    ids, kept, removed = _kept_and_removed(review)
+    unique = [rid for rid in ids if rid in kept and rid not in removed]
     if stage == "title_abstract":
         return unique
     log = log or screening_log(review)
