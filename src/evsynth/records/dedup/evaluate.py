@@ -67,3 +67,62 @@ def read_truth(path: str | Path) -> list[list[str]]:
         if "merged_ids" not in (reader.fieldnames or []):
             raise InputError("missing column merged_ids", file=path, row=1)
         return [row["merged_ids"].split(";") for row in reader if row["merged_ids"]]
+
+
+@dataclass(frozen=True)
+class RemovalScore:
+    """Record-level counts: which records a deduplication removes, judged against the truth.
+
+    The measure of bib-dedupe's published evaluation (Wagner et al.), reported beside the
+    pairwise one so that figures can be set side by side with that table. Of each true group of
+    n records, n - 1 should be removed: each removed is a true positive, each left over a false
+    negative. A record with no true duplicate that is removed, and a true group removed whole,
+    is a false positive.
+    """
+
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    true_negatives: int
+
+    @property
+    def sensitivity(self) -> float:
+        truth = self.true_positives + self.false_negatives
+        return self.true_positives / truth if truth else 1.0
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+
+def removal_score(
+    predicted: Iterable[Sequence[str]], truth: Iterable[Sequence[str]], ids: Sequence[str]
+) -> RemovalScore:
+    """Record-level counts when the first record (in ``ids`` order) of each predicted group is
+    kept and the others are removed."""
+    position = {rid: n for n, rid in enumerate(ids)}
+    removed = {
+        rid
+        for group in predicted
+        for rid in sorted(set(group), key=lambda r: position.get(r, len(position)))[1:]
+    }
+    true_groups = [set(g) for g in truth]
+    in_truth = set().union(*true_groups) if true_groups else set()
+    tp = fp = fn = tn = 0
+    for rid in ids:
+        if rid not in in_truth:
+            if rid in removed:
+                fp += 1
+            else:
+                tn += 1
+    for group in true_groups:
+        left = len(group - removed)
+        if left == 0:
+            fp += 1
+            tp += len(group) - 1
+        else:
+            tn += 1
+            fn += left - 1
+            tp += len(group) - left
+    return RemovalScore(tp, fp, fn, tn)
