@@ -133,3 +133,23 @@ def test_priority_order_follows_the_decisions() -> None:
     )
     assert log.current("r4", "title_abstract")["ann"].decision == "include"
     assert "r2" not in log.record_ids()
+
+
+def test_record_shows_authors_journal_and_year_as_the_web_page_does() -> None:
+    text = render_record(
+        {
+            "title": "Percutaneous adhesiolysis",
+            "abstract": "A trial.",
+            "authors": ["Gerdesmeyer, L.", "Wagenpfeil, S."],
+            "year": 2013,
+            "journal": "Pain Physician",
+            "keywords": ["adhesiolysis", "low back pain"],
+        }
+    )
+    lines = text.plain.splitlines()
+    assert lines[0] == "Percutaneous adhesiolysis"
+    assert lines[1] == "Gerdesmeyer, L.; Wagenpfeil, S. · Pain Physician · 2013"
+    assert "Keywords: adhesiolysis; low back pain" in text.plain
+    # Nothing to show: no empty separators.
+    bare = render_record({"title": "T", "abstract": "A"})
+    assert bare.plain == "T\n\nA"

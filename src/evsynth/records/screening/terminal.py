@@ -2,9 +2,10 @@
 
 Keys: ``i`` include, ``e`` exclude (then a digit picks the exclusion reason; required at full
 text, optional at title/abstract), ``m`` maybe, ``n`` next (skip for now), ``u`` undo the last
-decision of this session, ``q`` quit. Each record shows its title and abstract with the
-protocol's keywords highlighted (``screening.highlight`` in ``review.yaml``: a list, or
-``include:``/``exclude:`` lists shown in green/red) and the progress of the stage.
+decision of this session, ``q`` quit. Each record shows its title, authors, journal, year,
+abstract and keywords, with the protocol's keywords highlighted (``screening.highlight`` in
+``review.yaml``: a list, or ``include:``/``exclude:`` lists shown in green/red) and the progress
+of the stage.
 
 Screening is blind: other reviewers' decisions are never shown here. Every key press that
 decides is written to ``screening/decisions.csv`` at once, so quitting (or a crash) loses
@@ -65,13 +66,30 @@ class Highlight:
 
 
 def render_record(record: Mapping[str, Any], highlight: Highlight = Highlight()) -> Text:
-    """Title (bold) and abstract of a record with the keywords highlighted."""
+    """Title (bold), the citation (authors, journal, year), abstract and keywords of a record,
+    with the keywords highlighted: what the web application's screening page shows."""
     title = str(record.get("title") or "(no title)")
     abstract = str(record.get("abstract") or "(no abstract)")
+    citation = " · ".join(
+        part
+        for part in (
+            "; ".join(str(a) for a in record.get("authors") or ()),
+            str(record.get("journal") or ""),
+            str(record.get("year") or ""),
+        )
+        if part
+    )
     text = Text()
     text.append(title, style="bold")
+    if citation:
+        text.append("\n")
+        text.append(citation, style="dim")
     text.append("\n\n")
     text.append(abstract)
+    keywords = "; ".join(str(k) for k in record.get("keywords") or ())
+    if keywords:
+        text.append("\n\n")
+        text.append(f"Keywords: {keywords}", style="dim")
     for words, style in (
         (highlight.neutral, "black on yellow"),
         (highlight.include, "bold green"),
