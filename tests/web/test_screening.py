@@ -305,3 +305,19 @@ def test_documents_say_when_they_are_stale(
     record_event(review, team["rob"], "screening.decide", "x title_abstract")
     assert job.updated_at is not None
     assert 'data-testid="stale"' in clients["lena"].get(url).content.decode()
+
+
+def test_screening_page_shows_the_reviewers_progress(screening: dict[str, Any]) -> None:
+    """Like the terminal's "1 of 4 screened": what this reviewer has decided at the stage, what
+    still waits for them, and what the stage holds (records complete without them excepted)."""
+    review, c = screening["review"], screening["c"]
+    _decide(c["rob"], review, "pubmed-00001", "include")
+    _decide(c["rita"], review, "pubmed-00002", "exclude")
+    _decide(c["lena"], review, "pubmed-00002", "exclude")  # complete without rob
+    page = c["rob"].get(reverse("screen", args=[review.pk, "title_abstract"])).content.decode()
+    assert 'data-testid="progress"' in page
+    assert "You have screened 1 of 4 records" in page
+    assert "2 still need your decision" in page
+    assert '<progress value="1" max="4">' in page
+    done = c["rita"].get(reverse("screen", args=[review.pk, "title_abstract"])).content.decode()
+    assert "You have screened 1 of 4 records" in done and "3 still need your decision" in done

@@ -170,6 +170,16 @@ def screenable(review: Review, stage: str, log: ScreeningLog | None = None) -> l
     return [r for r in Record.objects.filter(review=review) if r.record_id in wanted]
 
 
+def progress(review: Review, stage: str, viewer: str) -> dict[str, int]:
+    """A reviewer's progress at a stage: records they decided, records still waiting for their
+    decision (:func:`open_for`), and all records of the stage."""
+    log = screening_log(review)
+    ids = screenable_ids(review, stage, log)
+    decided = sum(1 for rid in ids if viewer in log.current(rid, stage))
+    waiting = sum(1 for rid in ids if open_for(log, rid, stage, viewer))
+    return {"decided": decided, "waiting": waiting, "total": len(ids)}
+
+
 def open_for(log: ScreeningLog, record_id: str, stage: str, viewer: str) -> bool:
     """Whether the viewer still has to decide this record (not decided, not yet complete)."""
     standing = log.current(record_id, stage)

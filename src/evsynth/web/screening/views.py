@@ -189,6 +189,7 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
         "reasons": state.screening_settings(review).get("exclusion_reasons") or [],
         "verdicts": Verdict.choices,
         "order": order,
+        "progress": state.progress(review, stage, viewer),
     }
     if record is not None:
         log = state.screening_log(review, record)
