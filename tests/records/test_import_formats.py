@@ -305,3 +305,80 @@ def test_a_utf8_file_with_one_windows_1252_line_keeps_its_other_accents(tmp_path
     assert [(p.line, p.message.split(" (")[0]) for p in result.problems] == [
         (4, "1 line(s) not valid UTF-8")
     ]
+
+
+def test_ris_tags_separated_by_a_tab_or_odd_spacing(tmp_path: Path) -> None:
+    """Some exporters (and hand-edited files) write ``A1<tab>- `` or ``ID <tab>- ``: each is
+    still its own field, not text glued onto the field before it, and never a crash."""
+    path = tmp_path / "tabs.ris"
+    path.write_text(
+        "TY  - JOUR\n"
+        "A1\t- Nakamura, Keiko\n"
+        "AU  - Okafor, Chidi\n"
+        "TI  - Adhesiolysis for radicular pain\n"
+        "JO\t- Pain Physician\n"
+        "IS \t- 3\n"
+        "SP  - 185\n"
+        "EP\t- 196\n"
+        "PY  - 2013\n"
+        "ZZ\t- a tag no database defines\n"
+        "ER  - \n",
+        encoding="utf-8",
+    )
+    result = import_file(path)
+    (record,) = result.records
+    assert record.authors == ("Okafor, Chidi", "Nakamura, Keiko")
+    assert record.journal == "Pain Physician"
+    assert (record.issue, record.pages, record.year) == ("3", "185-196", 2013)
+    assert record.extra["ZZ"] == "a tag no database defines"
+    assert any("unknown RIS tag ZZ" in str(p) for p in result.problems)
+
+
+def test_ovid_tags_after_the_end_of_a_record_belong_to_it(tmp_path: Path) -> None:
+    """Ovid writes a journal abbreviation (NL) after a record's ER line, then a link line and
+    the next record's number. That is not a record of its own: counting it as one would double
+    the PRISMA count of records identified from the database."""
+    path = tmp_path / "ovid.ris"
+    records = []
+    for n, (title, abbrev) in enumerate(
+        [("Self-criticism and pain", "Clin Psychol Psychother"), ("Epidural steroids", "Pain")],
+        start=1,
+    ):
+        records.append(
+            f"{n}.\nTY  - JOUR\nT1  - {title}\nA1  - Author{n}, A\nY1  - 2019//\n"
+            f"JF  - Journal {n}\nSP  - No\nEP  - Specified\nER  -\nNL  - {abbrev}\n\n"
+            f"Link to the Ovid Full Text or citation: https://ovid.example/{n}\n\n"
+        )
+    path.write_text("".join(records), encoding="utf-8")
+    result = import_file(path)
+    assert [r.title for r in result.records] == ["Self-criticism and pain", "Epidural steroids"]
+    assert [r.extra["NL"] for r in result.records] == ["Clin Psychol Psychother", "Pain"]
+    # Ovid's "No Pagination Specified", split over SP and EP, is no page at all.
+    assert [r.pages for r in result.records] == ["", ""]
+    said = [str(p) for p in result.problems]
+    assert any("line 10: NL after the record's ER line; kept with that record" in p for p in said)
+
+
+def test_embase_csv_source_column_is_read_as_a_citation(tmp_path: Path) -> None:
+    """Embase's CSV export puts journal, year, volume, issue and pages in one "Source" cell."""
+    path = tmp_path / "embase.csv"
+    path.write_text(
+        "Title,Author Names,Source,Abstract,Emtree Medical Index Terms\n"
+        '"Adhesiolysis, a trial","Gerdesmeyer L., Wagenpfeil S.",'
+        '"Pain Physician (2013) 16:3 (185-196). Date of Publication: 1 May 2013",Abstract,x\n'
+        'Case report,Lee K.,"Int J Surg Case Rep (2019) 54 (83-86). Date of Publication: 2019",,x\n'
+        'Open access,Park J.,"BMJ Open (2020) 10:1 Article Number: e034567",,x\n'
+        "No citation,Kim H.,Some unreadable source text,,x\n",
+        encoding="utf-8",
+    )
+    result = import_file(path)
+    got = [(r.journal, r.year, r.volume, r.issue, r.pages) for r in result.records]
+    assert got == [
+        ("Pain Physician", 2013, "16", "3", "185-196"),
+        ("Int J Surg Case Rep", 2019, "54", "", "83-86"),
+        ("BMJ Open", 2020, "10", "1", "e034567"),
+        ("", None, "", "", ""),
+    ]
+    assert result.records[3].extra["Source"] == "Some unreadable source text"
+    assert result.records[0].authors == ("Gerdesmeyer, L.", "Wagenpfeil, S.")
+    assert result.source.database == "Embase"  # recognised by its Emtree columns

@@ -18,8 +18,13 @@ import rispy
 
 from evsynth.records.importers.base import Draft, ImportProblem, parse_year
 
-_TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|)$")
+# A tag line: two characters, then spaces or tabs, a hyphen, and the value after one space or tab.
+# The standard is two spaces ("AU  - "); some exporters and hand-edited files use one space or a
+# tab ("A1<tab>- "). Such lines are rewritten in the standard form before rispy reads them, so
+# that each stays its own field instead of being glued onto the previous one.
+_TAG = re.compile(r"^([A-Z][A-Z0-9])[ \t]+-(?:[ \t](.*)|)$")
 _KNOWN = set(rispy.TAG_KEY_MAPPING)
+_NO_PAGES = re.compile(r"^no\W*(?:pagination\W*)?specified$", re.IGNORECASE)
 _MAPPED = {
     "type_of_reference",
     "title",
@@ -48,16 +53,56 @@ _MAPPED = {
 }
 
 
+# Tags that carry a record's own content: lines outside a record holding one of them are a record
+# whose TY line is missing, not a trailer of the record before.
+_CONTENT_TAGS = frozenset({"TI", "T1", "AU", "A1", "PY", "Y1", "DO", "AB", "N2", "JO", "JF", "T2"})
+
+
 def _chunks(text: str, file: str, problems: list[ImportProblem]) -> list[tuple[int, list[str]]]:
-    """Split RIS text into entries: (line of the first tag, the entry's lines ending in ER)."""
+    """Split RIS text into entries: (line of the first tag, the entry's lines ending in ER).
+
+    Tag lines after a record's ER and before the next TY (Ovid writes its journal abbreviation,
+    ``NL``, there) belong to that record unless they hold a title, authors, year, DOI, abstract
+    or journal: then they are a record of its own whose TY line is missing, kept with a warning.
+    """
     entries: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     start = 0
+    # Tag lines met after an ER (line number, tag, the line and its continuation lines), until
+    # it is clear what they are.
+    orphans: list[tuple[int, str, list[str]]] = []
+    previous_blank = True
+
+    def settle_orphans() -> None:
+        if not orphans:
+            return
+        tags = {tag for _, tag, _ in orphans}
+        if entries and not tags & _CONTENT_TAGS:
+            _, lines = entries[-1]
+            for number, tag, own in orphans:
+                lines[-1:-1] = own
+                problems.append(
+                    ImportProblem(
+                        file, number, f"{tag} after the record's ER line; kept with that record"
+                    )
+                )
+        else:
+            first = orphans[0][0]
+            problems.append(
+                ImportProblem(file, first, "record starts without a 'TY  -' line; kept")
+            )
+            own_lines = [line for _, _, own in orphans for line in own]
+            entries.append((first, ["TY  - GEN", *own_lines, "ER  - "]))
+        orphans.clear()
+
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip()
         match = _TAG.match(line)
         tag = match.group(1) if match else None
+        if match:
+            line = f"{tag}  - {match.group(2) or ''}".rstrip()
         if tag == "TY":
+            settle_orphans()
             if current is not None:
                 problems.append(
                     ImportProblem(file, start, "record has no closing 'ER  -' line; kept")
@@ -67,6 +112,7 @@ def _chunks(text: str, file: str, problems: list[ImportProblem]) -> list[tuple[i
             current, start = [line], number
         elif tag == "ER":
             if current is None:
+                settle_orphans()
                 continue
             current.append("ER  - ")
             entries.append((start, current))
@@ -78,13 +124,13 @@ def _chunks(text: str, file: str, problems: list[ImportProblem]) -> list[tuple[i
                 )
             current.append(line)
         elif tag is not None:
-            # A tag outside any entry: a record whose TY line is missing. Keep it, do not drop it.
-            problems.append(
-                ImportProblem(file, number, "record starts without a 'TY  -' line; kept")
-            )
-            current, start = ["TY  - GEN", line], number
+            orphans.append((number, tag, [line]))
+        elif line.strip() and orphans and not previous_blank:
+            orphans[-1][2].append(line)  # a continuation line of a tag outside a record
         elif line.strip():
             problems.append(ImportProblem(file, number, "text outside any record ignored"))
+        previous_blank = not line.strip()
+    settle_orphans()
     if current is not None:
         problems.append(
             ImportProblem(file, start, "file ends inside this record (truncated?); record kept")
@@ -140,6 +186,8 @@ def parse(text: str, file: str, problems: list[ImportProblem]) -> tuple[list[Dra
         draft.issue = _first(entry, "number")
         sp, ep = _first(entry, "start_page"), _first(entry, "end_page")
         draft.pages = f"{sp}-{ep}" if sp and ep else sp or ep
+        if _NO_PAGES.match(draft.pages):
+            draft.pages = ""  # Ovid's "No Pagination Specified" (split over SP and EP)
         draft.doi = _first(entry, "doi")
         draft.abstract = _first(entry, "abstract", "notes_abstract")
         draft.keywords = [str(k) for k in entry.get("keywords", [])]
@@ -153,7 +201,9 @@ def parse(text: str, file: str, problems: list[ImportProblem]) -> tuple[list[Dra
             if key in _MAPPED:
                 continue
             draft.extra[key] = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-        for tag, values in dict(entry.get("unknown_tag", {})).items():
-            draft.extra[tag] = "; ".join(map(str, values))
+        unknown = entry.get("unknown_tag") or {}
+        for tag, values in unknown.items() if isinstance(unknown, dict) else ():
+            text_values = [values] if isinstance(values, str) else values
+            draft.extra[str(tag or "unknown")] = "; ".join(map(str, text_values))
         drafts.append(draft)
     return drafts, database

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 from evsynth.errors import InputError
@@ -24,6 +25,7 @@ LAYOUTS: dict[str, tuple[frozenset[str], str]] = {
     "wos_excel": (frozenset({"ut (unique wos id)"}), "Web of Science"),
     "embase": (frozenset({"pui", "source title"}), "Embase"),
     "embase_link": (frozenset({"embase link"}), "Embase"),
+    "embase_emtree": (frozenset({"author names", "emtree medical index terms"}), "Embase"),
 }
 
 # Field -> header names (lowercase), the first one present wins.
@@ -111,7 +113,13 @@ def drafts_from_rows(
             row=1,
         )
     used = {i for indices in mapping.values() for i in indices}
-    unmapped = [h for i, h in enumerate(header) if i not in used and h]
+    # Embase's CSV export has no journal column: journal, year, volume, issue and pages are one
+    # citation in "Source" (kept in extra as well, as exported).
+    lower = [h.lower() for h in header]
+    source_column = (
+        lower.index("source") if "source" in lower and "journal" not in mapping else None
+    )
+    unmapped = [h for i, h in enumerate(header) if i not in used and h and i != source_column]
     drafts: list[Draft] = []
     for line, cells in rows:
         if not any(c.strip() for c in cells):
@@ -151,6 +159,8 @@ def drafts_from_rows(
         kw = cell("keywords")
         draft.keywords = [k.strip() for k in kw.split(";")] if kw else []
         draft.type = cell("type")
+        if source_column is not None and source_column < len(cells):
+            _fill_from_citation(draft, cells[source_column].strip())
         for i, name in enumerate(header):
             if i not in used and name and i < len(cells) and cells[i].strip():
                 draft.extra[name] = cells[i].strip()
@@ -163,6 +173,29 @@ def drafts_from_rows(
             ImportProblem(file, 1, f"columns kept in extra (not mapped): {', '.join(unmapped)}")
         )
     return drafts, layout, database
+
+
+# "Pain Physician (2013) 16:3 (185-196). Date of Publication: 1 May 2013", or with
+# "Article Number: e034567" in place of the pages.
+_CITATION = re.compile(
+    r"^(?P<journal>.+?) \((?P<year>\d{4})\)"
+    r"(?: (?P<volume>[^\s:(]+)(?::(?P<issue>[^\s(]+))?)?"
+    r"(?: \((?P<pages>[^)]*)\)| Article Number:? (?P<article>[^\s.]+))?"
+    r"\.?(?: Date of Publication:.*)?$"
+)
+
+
+def _fill_from_citation(draft: Draft, text: str) -> None:
+    """Journal, year, volume, issue and pages from an Embase "Source" citation, where empty."""
+    match = _CITATION.match(text)
+    if not match:
+        return
+    parts = match.groupdict()
+    draft.journal = draft.journal or parts["journal"].strip()
+    draft.year = draft.year or int(parts["year"])
+    draft.volume = draft.volume or (parts["volume"] or "")
+    draft.issue = draft.issue or (parts["issue"] or "")
+    draft.pages = draft.pages or (parts["pages"] or parts["article"] or "")
 
 
 def _csv_rows(text: str, file: str) -> Iterator[tuple[int, list[str]]]:
