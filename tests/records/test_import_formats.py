@@ -382,3 +382,35 @@ def test_embase_csv_source_column_is_read_as_a_citation(tmp_path: Path) -> None:
     assert result.records[3].extra["Source"] == "Some unreadable source text"
     assert result.records[0].authors == ("Gerdesmeyer, L.", "Wagenpfeil, S.")
     assert result.source.database == "Embase"  # recognised by its Emtree columns
+
+
+def test_pubmed_csv_citation_column_gives_volume_issue_and_pages(tmp_path: Path) -> None:
+    """PubMed's "Save: CSV" export: volume, issue and pages only in the NLM "Citation" cell,
+    and the author list closed by a full stop that is not part of the last initials."""
+    path = tmp_path / "csv-pubmed.csv"
+    path.write_text(
+        "PMID,Title,Authors,Citation,First Author,Journal/Book,Publication Year,Create Date,"
+        "PMCID,NIHMS ID,DOI\n"
+        '"111","Adhesiolysis trial","Gerdesmeyer L, Wagenpfeil S.",'
+        '"Pain Physician. 2013 May-Jun;16(3):185-96. doi: 10.36076/ppj.2013/16/185.",'
+        '"Gerdesmeyer L","Pain Physician","2013","2013/05/30","","","10.36076/ppj.2013/16/185"\n'
+        '"222","Early view","Park J.","Eur J Pain. 2022 Jan 31:1-13. doi: 10.1/x. Online ahead '
+        'of print.","Park J","Eur J Pain","2022","2022/01/31","","","10.1/x"\n'
+        '"333","Review","Lee K.","Cochrane Database Syst Rev. 2019 Jan 9;1(1):CD012345. doi: '
+        '10.1002/14651858.CD012345.","Lee K","Cochrane Database Syst Rev","2019","2019/01/09",'
+        '"","","10.1002/14651858.CD012345"\n'
+        '"444","Torino","Hakim M, Tobias JD.","Minerva Pediatr (Torino). 2022 Jun;74(3):259-263.",'
+        '"Hakim M","Minerva Pediatr (Torino)","2022","2018/11/14","","",""\n',
+        encoding="utf-8",
+    )
+    result = import_file(path)
+    assert result.source.database == "PubMed"
+    got = [(r.pmid, r.journal, r.year, r.volume, r.issue, r.pages) for r in result.records]
+    assert got == [
+        ("111", "Pain Physician", 2013, "16", "3", "185-96"),
+        ("222", "Eur J Pain", 2022, "", "", "1-13"),
+        ("333", "Cochrane Database Syst Rev", 2019, "1", "1", "CD012345"),
+        ("444", "Minerva Pediatr (Torino)", 2022, "74", "3", "259-263"),
+    ]
+    assert result.records[0].authors == ("Gerdesmeyer, L", "Wagenpfeil, S")
+    assert result.records[0].extra["Citation"].startswith("Pain Physician. 2013")

@@ -228,6 +228,10 @@ def split_authors(text: str) -> list[str]:
         # "Zuber J, Le Quintrec M": every piece has a space and ends in initials -> many authors.
         if all(re.search(r"\s(?:[A-Z]\.?-?){1,4}$", p) for p in pieces if p):
             parts = pieces
+            # PubMed closes its list with a full stop ("..., Wagenpfeil S."): not an initial's
+            # when the other initials have none.
+            if parts[-1].endswith(".") and not any("." in p for p in parts[:-1]):
+                parts[-1] = parts[-1][:-1]
         else:
             parts = [text]
     else:

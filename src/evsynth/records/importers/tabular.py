@@ -26,6 +26,7 @@ LAYOUTS: dict[str, tuple[frozenset[str], str]] = {
     "embase": (frozenset({"pui", "source title"}), "Embase"),
     "embase_link": (frozenset({"embase link"}), "Embase"),
     "embase_emtree": (frozenset({"author names", "emtree medical index terms"}), "Embase"),
+    "pubmed_csv": (frozenset({"pmid", "citation", "journal/book"}), "PubMed"),
 }
 
 # Field -> header names (lowercase), the first one present wins.
@@ -113,13 +114,15 @@ def drafts_from_rows(
             row=1,
         )
     used = {i for indices in mapping.values() for i in indices}
-    # Embase's CSV export has no journal column: journal, year, volume, issue and pages are one
-    # citation in "Source" (kept in extra as well, as exported).
+    # Some exports have no volume, issue or pages columns: they are in one citation cell, "Source"
+    # in Embase's CSV (journal and year too), "Citation" in PubMed's (kept in extra as well).
     lower = [h.lower() for h in header]
-    source_column = (
-        lower.index("source") if "source" in lower and "journal" not in mapping else None
-    )
-    unmapped = [h for i, h in enumerate(header) if i not in used and h and i != source_column]
+    citation_column: int | None = None
+    if "citation" in lower and "pages" not in mapping:
+        citation_column = lower.index("citation")
+    elif "source" in lower and "journal" not in mapping:
+        citation_column = lower.index("source")
+    unmapped = [h for i, h in enumerate(header) if i not in used and h and i != citation_column]
     drafts: list[Draft] = []
     for line, cells in rows:
         if not any(c.strip() for c in cells):
@@ -159,8 +162,8 @@ def drafts_from_rows(
         kw = cell("keywords")
         draft.keywords = [k.strip() for k in kw.split(";")] if kw else []
         draft.type = cell("type")
-        if source_column is not None and source_column < len(cells):
-            _fill_from_citation(draft, cells[source_column].strip())
+        if citation_column is not None and citation_column < len(cells):
+            _fill_from_citation(draft, cells[citation_column].strip())
         for i, name in enumerate(header):
             if i not in used and name and i < len(cells) and cells[i].strip():
                 draft.extra[name] = cells[i].strip()
@@ -175,19 +178,29 @@ def drafts_from_rows(
     return drafts, layout, database
 
 
-# "Pain Physician (2013) 16:3 (185-196). Date of Publication: 1 May 2013", or with
-# "Article Number: e034567" in place of the pages.
-_CITATION = re.compile(
-    r"^(?P<journal>.+?) \((?P<year>\d{4})\)"
-    r"(?: (?P<volume>[^\s:(]+)(?::(?P<issue>[^\s(]+))?)?"
-    r"(?: \((?P<pages>[^)]*)\)| Article Number:? (?P<article>[^\s.]+))?"
-    r"\.?(?: Date of Publication:.*)?$"
+_CITATIONS = (
+    # Embase: "Pain Physician (2013) 16:3 (185-196). Date of Publication: 1 May 2013", or with
+    # "Article Number: e034567" in place of the pages.
+    re.compile(
+        r"^(?P<journal>.+?) \((?P<year>\d{4})\)"
+        r"(?: (?P<volume>[^\s:(]+)(?::(?P<issue>[^\s(]+))?)?"
+        r"(?: \((?P<pages>[^)]*)\)| Article Number:? (?P<article>[^\s.]+))?"
+        r"\.?(?: Date of Publication:.*)?$"
+    ),
+    # NLM (PubMed): "Pain Physician. 2013 May-Jun;16(3):185-96. doi: ...", "Eur J Pain. 2022 Jan
+    # 31:1-13. doi: ... Online ahead of print."
+    re.compile(
+        r"^(?P<journal>.+?)\. (?P<year>\d{4})(?: [^;:.]*)?"
+        r"(?:;(?P<volume>[^(:;.\s]+)?(?:\((?P<issue>[^)]+)\))?)?"
+        r"(?::(?P<pages>[^.;\s]+))?(?P<article>)\.(?:\s.*)?$"
+    ),
 )
 
 
 def _fill_from_citation(draft: Draft, text: str) -> None:
-    """Journal, year, volume, issue and pages from an Embase "Source" citation, where empty."""
-    match = _CITATION.match(text)
+    """Journal, year, volume, issue and pages from a citation cell (Embase's "Source",
+    PubMed's "Citation"), where the export's own columns left them empty."""
+    match = next((m for m in (c.match(text) for c in _CITATIONS) if m), None)
     if not match:
         return
     parts = match.groupdict()
