@@ -75,7 +75,7 @@ def test_round_trip_with_records_links_and_screening(seeded: dict[str, Any]) -> 
     candidate = DuplicateCandidate.objects.create(
         review=review, record_a=records[1].record_id, record_b=records[2].record_id, score=0.91
     )
-    link = dedup.decide_pair(review, candidate, "rob", same=True)
+    link = dedup.decide_pair(review, candidate, "rob", "same")
     assert link is not None
     dedup.undo(review, link.link_id, "rita")
 

@@ -160,3 +160,28 @@ def test_web_screens_the_records_prisma_counts(
     assert web == layer
     assert all(rid.startswith("pubmed-") for rid in web)
     assert "pubmed-00002" not in web
+
+
+def test_uncertain_pair_shows_both_citations_the_reasons_and_a_same_study_verdict(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    """A person deciding a pair sees what `evsynth dedup --explain` shows: each record's authors,
+    journal, volume, issue, pages and identifiers, and the field-by-field reasons; and has the
+    command line's three verdicts (same record, same study, different records)."""
+    review, rob = team["review"], clients["rob"]
+    _upload(rob, review, (FIXTURES / "search.ris").read_bytes(), "search.ris")
+    ids = [r.record_id for r in Record.objects.filter(review=review)]
+    pair = DuplicateCandidate.objects.create(
+        review=review, record_a=ids[0], record_b=ids[2], score=0.9
+    )
+    page = rob.get(reverse("dedup", args=[review.pk])).content.decode()
+    assert "Gerdesmeyer, Ludger; Wagenpfeil, Stefan" in page
+    assert "Pain Physician 2013;16(3):185-196" in page
+    assert "doi 10.36076/ppj.2013/16/185" in page
+    assert 'data-testid="reasons"' in page and "same DOI" in page
+    assert 'value="same_study"' in page
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "same_study", "candidate": pair.pk})
+    (row,) = [r.row for r in LinkRow.objects.filter(review=review)]
+    assert (row["kind"], row["decided_by"]) == ("same_study", "rob")
+    # Both reports stay in screening.
+    assert {ids[0], ids[2]} <= {r.record_id for r in screenable(review, "title_abstract")}

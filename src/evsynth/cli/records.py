@@ -226,14 +226,13 @@ def dedup(
     else:
         records = _load(records_arg)
     if explain:
-        from evsynth.records.dedup.normalise import normalise
-        from evsynth.records.dedup.scoring import compare
+        from evsynth.records.dedup import explain_pair
 
         known = records.by_id()
         for rid in explain:
             if rid not in known:
                 raise InputError(f"no record with ID {rid!r}", file=records_arg)
-        pair = compare(normalise(known[explain[0]], 0), normalise(known[explain[1]], 1))
+        pair = explain_pair(known[explain[0]], known[explain[1]])
         click.echo(pair.explain())
         return
     if merge or same_study or distinct or undo:

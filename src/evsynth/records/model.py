@@ -119,6 +119,14 @@ class Record:
             "extra": dict(self.extra),
         }
 
+    def citation(self) -> str:
+        """Journal, year, volume, issue and pages in Vancouver's order (``Pain Physician
+        2013;16(3):185-196``), leaving out what the record lacks."""
+        where = self.volume + (f"({self.issue})" if self.issue else "")
+        head = " ".join(part for part in (self.journal, str(self.year or "")) if part)
+        tail = where + (f":{self.pages}" if self.pages else "")
+        return f"{head};{tail}" if head and tail else head or tail
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Record:
         """Build a record from its JSON object; unknown keys go to ``extra``."""

@@ -30,7 +30,7 @@ from evsynth.records.dedup.scoring import (
 )
 from evsynth.records.model import Record
 
-__all__ = ["DedupResult", "PairScore", "find_duplicates"]
+__all__ = ["DedupResult", "PairScore", "explain_pair", "find_duplicates"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,12 @@ def find_duplicates(
         same_study_groups=tuple(tuple(ids[i] for i in g) for g in same_study),
         pairs=tuple(s for _, _, s in scored),
     )
+
+
+def explain_pair(a: Record, b: Record) -> PairScore:
+    """How two records compare, field by field, and what the rules decide for them on their own
+    (``evsynth dedup --explain``, and the reasons a person sees beside an uncertain pair)."""
+    return compare(normalise(a, 0), normalise(b, 1))
 
 
 def issues_checked(norm: list[NormRecord]) -> list[NormRecord]:

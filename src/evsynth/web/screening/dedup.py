@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from evsynth.errors import InputError
 from evsynth.records.dedup.links import apply_link, store_result, undo_link
 from evsynth.records.model import Link, RecordSet
 from evsynth.web.lib.jobs import Progress
@@ -66,14 +67,23 @@ def run_dedup(review: Review, job: Job, progress: Progress) -> dict[str, Any]:
     }
 
 
-def decide_pair(
-    review: Review, candidate: DuplicateCandidate, username: str, same: bool
-) -> Link | None:
-    """A person's verdict on an uncertain pair: a ``duplicate`` link, or a ``distinct`` one.
+#: A person's verdicts on an uncertain pair (the form's actions) and the link each one writes.
+VERDICTS = {"same": "duplicate", "same_study": "same_study", "different": "distinct"}
 
-    Both go to links.csv (the records layer's format), so the verdict survives export and a
+
+def decide_pair(
+    review: Review, candidate: DuplicateCandidate, username: str, verdict: str
+) -> Link | None:
+    """A person's verdict on an uncertain pair (a key of :data:`VERDICTS`): one record exported
+    twice (a ``duplicate`` link), two reports of one study (``same_study``: both are screened),
+    or two different records (``distinct``), as ``evsynth dedup --merge``, ``--same-study`` and
+    ``--distinct`` record them.
+
+    Each goes to links.csv (the records layer's format), so the verdict survives export and a
     later deduplication, here or on the command line, does not ask again.
     """
+    if verdict not in VERDICTS:
+        raise InputError(f"Invalid verdict {verdict!r}; expected one of {', '.join(VERDICTS)}")
     link = None
     with transaction.atomic():
         before = record_set(review)
@@ -81,7 +91,7 @@ def decide_pair(
             before,
             candidate.record_a,
             candidate.record_b,
-            kind="duplicate" if same else "distinct",
+            kind=VERDICTS[verdict],
             decided_by=username,
             score=candidate.score,
         )

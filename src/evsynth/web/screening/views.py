@@ -86,6 +86,44 @@ def records_import(request: HttpRequest, access: Access) -> HttpResponse:
 # ------------------------------------------------------------------------------- duplicates
 
 
+def _pairs_to_decide(review: Any, limit: int = 50) -> list[dict[str, Any]]:
+    """The first uncertain pairs, each record with its citation, and the reasons of the
+    comparison (``evsynth dedup --explain``) that a person weighs."""
+    from evsynth.records.dedup import explain_pair
+    from evsynth.records.model import Record as LayerRecord
+
+    pending = list(DuplicateCandidate.objects.filter(review=review, resolved=False)[:limit])
+    wanted = {rid for c in pending for rid in (c.record_a, c.record_b)}
+    rows = {r.record_id: r for r in Record.objects.filter(review=review, record_id__in=wanted)}
+    layer = {rid: LayerRecord.from_dict(row.data) for rid, row in rows.items()}
+
+    def side(rid: str) -> dict[str, Any] | None:
+        record = layer.get(rid)
+        if record is None:
+            return None
+        ids = [
+            f"doi {record.doi}" if record.doi else "",
+            f"PMID {record.pmid}" if record.pmid else "",
+        ]
+        return {
+            "id": rid,
+            "title": record.title,
+            "authors": "; ".join(record.authors),
+            "citation": record.citation(),
+            "identifiers": " · ".join(i for i in ids if i),
+            "source": record.source,
+        }
+
+    out = []
+    for c in pending:
+        a, b = layer.get(c.record_a), layer.get(c.record_b)
+        reasons = explain_pair(a, b).reasons if a is not None and b is not None else ()
+        out.append(
+            {"candidate": c, "sides": [side(c.record_a), side(c.record_b)], "reasons": reasons}
+        )
+    return out
+
+
 @review_view("read")
 def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
     review = access.review
@@ -102,11 +140,11 @@ def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
 
             started = start_job(job, work)
             return redirect(f"{reverse('dedup', args=[review.pk])}?job={started.pk}")
-        if action in ("same", "different"):
+        if action in dedup.VERDICTS:
             candidate = get_object_or_404(
                 DuplicateCandidate, pk=request.POST.get("candidate"), review=review, resolved=False
             )
-            link = dedup.decide_pair(review, candidate, user.get_username(), action == "same")
+            link = dedup.decide_pair(review, candidate, user.get_username(), action)
             record_event(
                 review,
                 user,
@@ -123,11 +161,7 @@ def duplicates(request: HttpRequest, access: Access) -> HttpResponse:
         return redirect("dedup", review.pk)
     job_id = request.GET.get("job")
     shown = Job.objects.filter(review=review, pk=job_id).defer("output").first() if job_id else None
-    by_id = {r.record_id: r for r in Record.objects.filter(review=review)}
-    candidates = [
-        {"candidate": c, "a": by_id.get(c.record_a), "b": by_id.get(c.record_b)}
-        for c in DuplicateCandidate.objects.filter(review=review, resolved=False)[:50]
-    ]
+    candidates = _pairs_to_decide(review)
     active = [link.to_row() for link in record_set(review).active_links()]
     return page(
         request,
