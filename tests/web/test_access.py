@@ -30,6 +30,7 @@ READ_PAGES = [
     ("records-import", ()),
     ("dedup", ()),
     ("records-json", ()),
+    ("records-export", ()),
     ("conflicts", ()),
     ("fulltext", ()),
     ("studies", ()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from django.conf import LazySettings
 from django.test import Client
 from django.urls import reverse
 
+from evsynth.records.importers import import_file
 from evsynth.web.reviews.models import AuditEvent, Job
 from evsynth.web.screening.models import DuplicateCandidate, LinkRow, Record
 from evsynth.web.screening.state import screenable
@@ -185,3 +187,34 @@ def test_uncertain_pair_shows_both_citations_the_reasons_and_a_same_study_verdic
     assert (row["kind"], row["decided_by"]) == ("same_study", "rob")
     # Both reports stay in screening.
     assert {ids[0], ids[2]} <= {r.record_id for r in screenable(review, "title_abstract")}
+
+
+def test_records_download_as_ris_and_csv_with_outcomes(
+    team: dict[str, Any], clients: dict[str, Client], tmp_path: Path
+) -> None:
+    """The page's download is the records layer's export (`evsynth export`) of the review."""
+    review, rob, rita, otto = team["review"], clients["rob"], clients["rita"], clients["otto"]
+    _upload(rob, review, (FIXTURES / "search.ris").read_bytes(), "search.ris")
+    rob.post(reverse("dedup", args=[review.pk]), {"action": "run"})
+    kept = [r.record_id for r in screenable(review, "title_abstract")]
+    for client in (rob, rita):
+        client.post(
+            reverse("decide-json", args=[review.pk, "title_abstract"]),
+            {"record_id": kept[0], "decision": "include"},
+        )
+    url = reverse("records-export", args=[review.pk])
+    response = otto.get(url, {"select": "included", "format": "ris"})  # read-only may download
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    text = b"".join(response.streaming_content).decode()
+    path = tmp_path / "included.ris"
+    path.write_text(text, encoding="utf-8")
+    assert [r.extra["id"] for r in import_file(path).records] == [kept[0]]
+    assert "N1  - evsynth: title/abstract include" in text
+    table = b"".join(otto.get(url, {"select": "unique", "format": "csv"}).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(table.decode())))
+    assert [r["id"] for r in rows] == kept
+    bad = otto.get(url, {"select": "everything", "format": "csv"})
+    assert bad.status_code == 400 and "Invalid selection" in bad.content.decode()
+    page = otto.get(reverse("prisma", args=[review.pk])).content.decode()
+    assert f"{url}?select=unique&amp;format=ris" in page

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "grade": ("evsynth.cli.grade:grade", "Grade a body of evidence from a table of studies."),
     "import": ("evsynth.cli.records:import_cmd", "Import search exports into a record set."),
     "dedup": ("evsynth.cli.records:dedup", "Find duplicate records (links, never deletes)."),
+    "export": ("evsynth.cli.records:export_cmd", "Export a project's records as RIS or CSV."),
     "screen": ("evsynth.cli.screening:screen", "Screen records; priority ranking and simulation."),
     "conflicts": ("evsynth.cli.screening:conflicts", "List and resolve screening conflicts."),
     "prisma": ("evsynth.cli.screening:prisma", "PRISMA 2020 flow counts and diagram."),

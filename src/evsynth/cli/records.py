@@ -292,3 +292,48 @@ def dedup(
         write_text_atomic(output, text)
     else:
         click.echo(text, nl=False)
+
+
+@click.command("export")
+@click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--select",
+    default="unique",
+    show_default=True,
+    type=click.Choice(["unique", "all", "included", "excluded", "conflict", "pending"]),
+    help="unique: one record of each duplicate group; all: every imported record; or the "
+    "records with this outcome at --stage.",
+)
+@click.option(
+    "--stage",
+    default="title_abstract",
+    show_default=True,
+    type=click.Choice(["title_abstract", "full_text"]),
+    help="The stage whose outcome --select names.",
+)
+@click.option(
+    "--format", "fmt", default="ris", show_default=True, type=click.Choice(["ris", "csv"])
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
+def export_cmd(project: Path, select: str, stage: str, fmt: str, output: Path | None) -> None:
+    """Export a project's records as RIS or CSV, with their screening outcomes.
+
+    For a reference manager or a co-author: the deduplicated library, every imported record
+    (each duplicate naming the record kept in its stead), or the records included, excluded,
+    in conflict or pending at a stage. Each record carries its outcomes (RIS: an N1 note) and
+    its evsynth ID (RIS: the ID tag).
+    """
+    from evsynth.records.export import export_text, select_records
+
+    rows = select_records(project, select, stage)
+    text = export_text(rows, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_text_atomic(output, text)
+    noun = "record" if len(rows) == 1 else "records"
+    click.echo(f"{len(rows)} {noun} written to {output} ({fmt})", err=True)

@@ -21,6 +21,7 @@ review_patterns = [
     path("import/", screening.records_import, name="records-import"),
     path("duplicates/", screening.duplicates, name="dedup"),
     path("records.json", screening.records_json, name="records-json"),
+    path("records/export", screening.records_export, name="records-export"),
     path("screen/<str:stage>/", screening.screen, name="screen"),
     path("screen/<str:stage>/decide", screening.decide, name="decide"),
     path("screen/<str:stage>/decide.json", screening.decide_json, name="decide-json"),

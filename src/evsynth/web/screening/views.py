@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -305,6 +305,39 @@ def decide_json(request: HttpRequest, access: Access, stage: str) -> HttpRespons
         upcoming = state.next_record(access.review, stage, user_of(request).get_username())
         answer["next"] = upcoming.record_id if upcoming else None
     return JsonResponse(answer)
+
+
+@review_view("read")
+def records_export(request: HttpRequest, access: Access) -> HttpResponseBase:
+    """The review's records as RIS or CSV (``evsynth export`` on the exported project folder):
+    ``select`` unique, all, or an outcome (included, excluded, conflict, pending) at ``stage``.
+    Decisions the viewer may not see yet are withheld first, as in the project export."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from django.http import FileResponse
+    from django.utils.text import slugify
+
+    from evsynth.records.export import export_text, select_records
+    from evsynth.web.lib.project_io import export_files
+
+    select = request.GET.get("select", "unique")
+    stage = request.GET.get("stage", "title_abstract")
+    fmt = request.GET.get("format", "ris")
+    files, _ = export_files(access.review, user_of(request).get_username())
+    try:
+        with tempfile.TemporaryDirectory(prefix="evsynth-export-") as tmp:
+            for name, content in files.items():
+                path = Path(tmp) / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            text = export_text(select_records(tmp, select, stage), fmt)
+    except InputError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    suffix = f"-{stage}" if select not in ("unique", "all") else ""
+    name = f"{slugify(access.review.title) or 'review'}-{select}{suffix}.{fmt}"
+    return FileResponse(io.BytesIO(text.encode("utf-8")), as_attachment=True, filename=name)
 
 
 @review_view("read")
