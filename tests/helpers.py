@@ -64,3 +64,17 @@ def dedup_decision(a: Any, b: Any) -> str:
     if result.same_study_groups:
         return "same_study"
     return "distinct"
+
+
+def three_exports_project(folder: Path) -> Any:
+    """A project folder holding the records fixtures' Embase, PubMed and Scopus exports (7
+    records, three of them duplicates of others), saved and returned as a RecordSet."""
+    from evsynth.records.importers import import_file
+    from evsynth.records.model import RecordSet
+
+    records = RecordSet()
+    for name in ("embase.ris", "pubmed.nbib", "scopus.csv"):
+        result = import_file(ROOT / "tests" / "records" / "fixtures" / name)
+        records = records.with_import(result.records, result.source)
+    records.save(folder)
+    return records

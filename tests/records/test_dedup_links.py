@@ -15,16 +15,13 @@ from evsynth.records.dedup import find_duplicates
 from evsynth.records.dedup.links import apply_link, duplicate_groups, store_result, undo_link
 from evsynth.records.importers import import_file
 from evsynth.records.model import RecordSet
+from helpers import three_exports_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _project(tmp_path: Path) -> RecordSet:
-    records = RecordSet()
-    for name in ("embase.ris", "pubmed.nbib", "scopus.csv"):
-        result = import_file(FIXTURES / name)
-        records = records.with_import(result.records, result.source)
-    records.save(tmp_path)
+    records: RecordSet = three_exports_project(tmp_path)
     return records
 
 

@@ -20,17 +20,12 @@ from evsynth.records.dedup import find_duplicates
 from evsynth.records.dedup.links import store_result
 from evsynth.records.export import export_text, select_records
 from evsynth.records.importers import import_file
-from evsynth.records.model import RecordSet
 from evsynth.records.screening import ScreeningLog
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from helpers import three_exports_project
 
 
 def _project(tmp_path: Path) -> Path:
-    records = RecordSet()
-    for name in ("embase.ris", "pubmed.nbib", "scopus.csv"):
-        result = import_file(FIXTURES / name)
-        records = records.with_import(result.records, result.source)
+    records = three_exports_project(tmp_path)
     store_result(records, find_duplicates(records.records)).save(tmp_path)
     (tmp_path / "review.yaml").write_text(
         "title: export test\nscreening:\n  exclusion_reasons: [wrong design]\n", encoding="utf-8"

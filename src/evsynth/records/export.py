@@ -22,25 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from evsynth.errors import InputError
-from evsynth.records.model import Record
+from evsynth.records.model import RECORD_FIELDS, Record
 
 SELECTIONS: tuple[str, ...] = ("unique", "all", "included", "excluded", "conflict", "pending")
 FORMATS: tuple[str, ...] = ("ris", "csv")
+# The record's own fields (less where in the export file it was read, and the unmapped extras),
+# then where it stands.
+_RECORD_COLUMNS = tuple(
+    f for f in RECORD_FIELDS if f not in ("source_file", "source_line", "extra")
+)
 CSV_COLUMNS: tuple[str, ...] = (
-    "id",
-    "source",
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "abstract",
-    "keywords",
-    "type",
+    *_RECORD_COLUMNS,
     "duplicate_of",
     "duplicates",
     "removed_before_screening",
@@ -182,23 +174,13 @@ def _csv(rows: Sequence[ExportRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        r = row.record
+        fields = row.record.to_dict()
         writer.writerow(
             [
-                r.id,
-                r.source,
-                r.title,
-                "; ".join(r.authors),
-                r.year or "",
-                r.journal,
-                r.volume,
-                r.issue,
-                r.pages,
-                r.doi,
-                r.pmid,
-                r.abstract,
-                "; ".join(r.keywords),
-                r.type,
+                *(
+                    "; ".join(v) if isinstance(v, list) else "" if v is None else v
+                    for v in (fields[c] for c in _RECORD_COLUMNS)
+                ),
                 row.duplicate_of,
                 "; ".join(row.duplicates),
                 row.removed_before_screening,
