@@ -414,3 +414,22 @@ def test_pubmed_csv_citation_column_gives_volume_issue_and_pages(tmp_path: Path)
     ]
     assert result.records[0].authors == ("Gerdesmeyer, L", "Wagenpfeil, S")
     assert result.records[0].extra["Citation"].startswith("Pain Physician. 2013")
+
+
+def test_repeated_warnings_are_summarised_once_with_their_lines(tmp_path: Path) -> None:
+    """An Ovid export of 30 records has 30 numbering lines and 30 NL trailers: the summary
+    says each kind once, with its first lines and count, so a rarer problem is not crowded out."""
+    path = tmp_path / "ovid.ris"
+    chunks = [
+        f"{n}.\nTY  - JOUR\nT1  - Title {n}\nER  -\nNL  - J Abbrev\n\n" for n in range(1, 31)
+    ]
+    chunks[4] = chunks[4].replace("T1  - Title 5\n", "T1  - Title 5\nPY  - two thousand\n")
+    path.write_text("".join(chunks), encoding="utf-8")
+    result = import_file(path)
+    assert len(result.records) == 30
+    lines = result.summary().splitlines()
+    assert lines[1] == (
+        f"  warning: {path}, lines 1, 7, 13 and 27 more: text outside any record ignored"
+    )
+    assert any("no year in 'two thousand'" in line for line in lines)
+    assert len(lines) == 4  # the head line and three kinds of warning

@@ -116,8 +116,8 @@ def _load(records_arg: Path) -> Any:
             raise InputError("project folder has no records/records.jsonl", file=records_arg)
         return RecordSet.load(records_arg)
     result = import_file(records_arg, keep_ids=True)
-    for problem in result.problems:
-        click.echo(f"warning: {problem}", err=True)
+    for line in result.summary().splitlines()[1:]:  # the warnings, each kind once
+        click.echo(line.strip(), err=True)
     return RecordSet(result.records, (result.source,), ())
 
 

@@ -55,14 +55,32 @@ class ImportResult:
     entries: int = field(default=0)
 
     def summary(self, limit: int = 20) -> str:
-        """One line for the import plus one per problem (the first ``limit`` of them)."""
+        """One line for the import plus one per kind of problem (the first ``limit`` kinds).
+
+        A problem met on many lines (an Ovid export's numbering line before every record) is
+        said once with its first lines and how many more, so a rarer one is not crowded out.
+        """
         head = (
             f"{self.source.file}: {len(self.records)} records from {self.source.database} "
             f"({self.format}{', ' + self.layout if self.layout else ''})"
         )
-        lines = [head, *(f"  warning: {p}" for p in self.problems[:limit])]
-        if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more warnings")
+        kinds: dict[tuple[str, str, str | None], list[int | None]] = {}
+        for p in self.problems:
+            kinds.setdefault((p.file, p.message, p.column), []).append(p.line)
+        lines = [head]
+        for (file, message, column), at in list(kinds.items())[:limit]:
+            if len(at) == 1:
+                lines.append(f"  warning: {ImportProblem(file, at[0], message, column)}")
+                continue
+            shown = ", ".join(str(n) for n in at[:3] if n is not None)
+            more = f" and {len(at) - 3} more" if len(at) > 3 else ""
+            where = ", ".join(
+                [file, f"lines {shown}{more}", *([f"column '{column}'"] if column else [])]
+            )
+            lines.append(f"  warning: {where}: {message}")
+        if len(kinds) > limit:
+            hidden = sum(len(at) for at in list(kinds.values())[limit:])
+            lines.append(f"  ... and {hidden} more warnings of {len(kinds) - limit} other kinds")
         return "\n".join(lines)
 
 
