@@ -420,9 +420,7 @@ def test_repeated_warnings_are_summarised_once_with_their_lines(tmp_path: Path) 
     """An Ovid export of 30 records has 30 numbering lines and 30 NL trailers: the summary
     says each kind once, with its first lines and count, so a rarer problem is not crowded out."""
     path = tmp_path / "ovid.ris"
-    chunks = [
-        f"{n}.\nTY  - JOUR\nT1  - Title {n}\nER  -\nNL  - J Abbrev\n\n" for n in range(1, 31)
-    ]
+    chunks = [f"{n}.\nTY  - JOUR\nT1  - Title {n}\nER  -\nNL  - J Abbrev\n\n" for n in range(1, 31)]
     chunks[4] = chunks[4].replace("T1  - Title 5\n", "T1  - Title 5\nPY  - two thousand\n")
     path.write_text("".join(chunks), encoding="utf-8")
     result = import_file(path)
