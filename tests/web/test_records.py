@@ -218,3 +218,16 @@ def test_records_download_as_ris_and_csv_with_outcomes(
     assert bad.status_code == 400 and "Invalid selection" in bad.content.decode()
     page = otto.get(reverse("prisma", args=[review.pk])).content.decode()
     assert f"{url}?select=unique&amp;format=ris" in page
+
+
+def test_import_page_shows_the_importers_warnings_with_their_lines(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    """What `evsynth import` prints (a truncated record, an unknown tag) is on the page too."""
+    review, rob = team["review"], clients["rob"]
+    export = b"TY  - JOUR\nTI  - First\nZZ  - odd tag\nER  - \nTY  - JOUR\nTI  - Cut short\n"
+    response = _upload(rob, review, export, "cut.ris")
+    page = rob.get(response["Location"]).content.decode()
+    assert 'data-testid="import-warnings"' in page
+    assert "cut.ris, line 3: unknown RIS tag ZZ; kept in extra" in page
+    assert "cut.ris, line 5: file ends inside this record (truncated?); record kept" in page

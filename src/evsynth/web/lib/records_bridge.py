@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -92,4 +93,13 @@ def import_upload(review: Review, data: bytes, filename: str, source: str | None
         "source": after.sources[-1].source,
         "problems": [str(p) for p in result.problems][:50],
         "problem_count": len(result.problems),
+        # What `evsynth import` prints, each kind of problem once, named by the upload's name.
+        "warnings": [
+            line.strip().removeprefix("warning: ")
+            for line in replace(
+                result, problems=tuple(replace(p, file=safe_name) for p in result.problems)
+            )
+            .summary(limit=50)
+            .splitlines()[1:]
+        ],
     }
