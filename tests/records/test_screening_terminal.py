@@ -153,3 +153,8 @@ def test_record_shows_authors_journal_and_year_as_the_web_page_does() -> None:
     # Nothing to show: no empty separators.
     bare = render_record({"title": "T", "abstract": "A"})
     assert bare.plain == "T\n\nA"
+
+
+def test_full_text_screening_names_the_attached_report() -> None:
+    text = render_record({"title": "T", "abstract": "A", "fulltext": "p/fulltext/pm-1.pdf"})
+    assert text.plain.endswith("Full text: p/fulltext/pm-1.pdf")

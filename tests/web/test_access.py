@@ -18,7 +18,7 @@ from django.urls import reverse
 from websupport import add_records
 
 from evsynth.web.appraisal.models import TableRow
-from evsynth.web.reviews.models import Job
+from evsynth.web.reviews.models import Job, ProjectFile
 
 # (url name, extra URL args) of every page a member may read.
 READ_PAGES = [
@@ -33,6 +33,7 @@ READ_PAGES = [
     ("records-export", ()),
     ("conflicts", ()),
     ("fulltext", ()),
+    ("fulltext-file", ("pubmed-00001",)),
     ("studies", ()),
     ("extraction", ("s1",)),
     ("appraise", ("s1", "cochrane-back-2015")),
@@ -82,6 +83,9 @@ def world(team: dict[str, Any], clients: dict[str, Client]) -> dict[str, Any]:
         table="studies",
         position=1,
         row={"study_id": "s1", "label": "Study 1", "design": "rct"},
+    )
+    ProjectFile.objects.create(
+        review=review, path="fulltext/pubmed-00001.pdf", content=b"%PDF-1.4\n%%EOF\n"
     )
     job = Job.objects.create(review=review, kind="import", created_by=team["lena"])
     buffer = io.BytesIO()

@@ -31,9 +31,15 @@ def _stage_records(project: Path, stage: str) -> list[dict[str, Any]]:
 
     records = [r.to_dict() for r in records_to_screen(project)]
     if stage == "full_text":
+        from evsynth.records.screening.fulltexts import fulltext_path
+
         log = ScreeningLog.load(project)
         eligible = set(log.eligible_for_full_text(r["id"] for r in records))
         records = [r for r in records if r["id"] in eligible]
+        for r in records:
+            report = fulltext_path(project, r["id"])
+            if report is not None:
+                r["fulltext"] = str(report)
     return records
 
 

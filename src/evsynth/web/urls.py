@@ -28,6 +28,7 @@ review_patterns = [
     path("screen/<str:stage>/undo", screening.undo, name="undo"),
     path("conflicts/", screening.conflicts, name="conflicts"),
     path("fulltext/", screening.fulltext, name="fulltext"),
+    path("fulltext/<str:record_id>.pdf", screening.fulltext_file, name="fulltext-file"),
     path("studies/", appraisal.studies, name="studies"),
     path("studies/<str:study_id>/", appraisal.extraction, name="extraction"),
     path("studies/<str:study_id>/appraise/<str:instrument>/", appraisal.appraise, name="appraise"),

@@ -90,6 +90,9 @@ def render_record(record: Mapping[str, Any], highlight: Highlight = Highlight())
     if keywords:
         text.append("\n\n")
         text.append(f"Keywords: {keywords}", style="dim")
+    if record.get("fulltext"):
+        text.append("\n\n")
+        text.append(f"Full text: {record['fulltext']}", style="bold")
     for words, style in (
         (highlight.neutral, "black on yellow"),
         (highlight.include, "bold green"),

@@ -365,3 +365,54 @@ def _value(d: ScreeningDecision | None) -> dict[str, str] | None:
     if d is None:
         return None
     return {"decision": d.decision, "reason": d.reason, "note": d.note}
+
+
+def report_ids(review: Review) -> set[str]:
+    """The project paths of the full-text reports attached in this review."""
+    from evsynth.records.screening.fulltexts import FULLTEXT_DIR
+
+    return set(
+        ProjectFile.objects.filter(review=review, path__startswith=f"{FULLTEXT_DIR}/").values_list(
+            "path", flat=True
+        )
+    )
+
+
+def attach_report(review: Review, record: Record, user: User, data: bytes, name: str) -> str:
+    """Keep a record's full-text report (a PDF) as ``fulltext/<record ID>.pdf`` of the project,
+    and record the report as retrieved. Only a record that reached full-text screening takes one.
+    Returns the file's project path."""
+    import hashlib
+
+    from evsynth.errors import InputError
+    from evsynth.records.screening.fulltexts import check_pdf, fulltext_name
+
+    check_pdf(data, file=name)
+    path = fulltext_name(record.record_id)
+    with transaction.atomic():
+        log = screening_log(review, record)
+        if not log.eligible_for_full_text([record.record_id]):
+            raise InputError(
+                f"record {record.record_id!r} has not passed title/abstract screening: "
+                "a full-text report is attached to records at the full-text stage",
+                file=name,
+            )
+        previous = ProjectFile.objects.filter(review=review, path=path).first()
+        ProjectFile.objects.update_or_create(review=review, path=path, defaults={"content": data})
+        record_event(
+            review,
+            user,
+            "fulltext.attach",
+            record.record_id,
+            previous={"replaced": path} if previous else None,
+            value={
+                "file": name,
+                "path": path,
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
+        )
+        standing = log.retrieval(record.record_id)
+        if standing is None or standing.retrieved is not True:
+            record_retrieval(review, record, user, sought=True, retrieved=True)
+    return path

@@ -18,7 +18,7 @@ from evsynth.web.lib.audit import record_event
 from evsynth.web.lib.jobs import Progress, start_job
 from evsynth.web.lib.pages import page
 from evsynth.web.lib.records_bridge import import_upload, record_set
-from evsynth.web.reviews.models import Job
+from evsynth.web.reviews.models import Job, ProjectFile
 from evsynth.web.screening import dedup, state
 from evsynth.web.screening.highlight import highlight, protocol_terms
 from evsynth.web.screening.models import (
@@ -228,6 +228,10 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
     if record is not None:
         log = state.screening_log(review, record)
         context.update(_record_view(record, terms + extra))
+        if stage == "full_text":
+            from evsynth.records.screening.fulltexts import fulltext_name
+
+            context["report"] = fulltext_name(record.record_id) in state.report_ids(review)
         context["mine"] = log.current(record.record_id, stage).get(viewer)
         context["visible"] = [
             d for d in state.visible(log, record.record_id, stage, viewer) if d.reviewer != viewer
@@ -422,6 +426,9 @@ def fulltext(request: HttpRequest, access: Access) -> HttpResponse:
         if not access.can_write:
             raise PermissionDenied("Read-only members cannot change this review")
         record = get_object_or_404(Record, review=review, record_id=request.POST.get("record_id"))
+        if request.POST.get("action") == "attach":
+            _attach_report(request, access, record)
+            return redirect("fulltext", review.pk)
         state.record_retrieval(
             review,
             record,
@@ -430,8 +437,11 @@ def fulltext(request: HttpRequest, access: Access) -> HttpResponse:
             retrieved=request.POST.get("retrieved") == "yes",
         )
         return redirect("fulltext", review.pk)
+    from evsynth.records.screening.fulltexts import fulltext_name
+
     log = state.screening_log(review)
     viewer = user_of(request).get_username()
+    reports = state.report_ids(review)
     rows = []
     for record in state.screenable(review, "full_text", log):
         retrieval = log.retrieval(record.record_id)
@@ -443,6 +453,53 @@ def fulltext(request: HttpRequest, access: Access) -> HttpResponse:
                 "retrieval": retrieval,
                 "mine": mine,
                 "outcome": log.outcome(record.record_id, "full_text") if full else None,
+                "report": fulltext_name(record.record_id) in reports,
             }
         )
-    return page(request, access, "screening/fulltext.html", {"rows": rows})
+    return page(
+        request,
+        access,
+        "screening/fulltext.html",
+        {"rows": rows, "max_mb": settings.EVSYNTH_MAX_UPLOAD_BYTES // (1024 * 1024)},
+    )
+
+
+def _attach_report(request: HttpRequest, access: Access, record: Record) -> None:
+    """The full-text page's upload: a PDF for one record, or a form error that says why not."""
+    upload = request.FILES.get("report")
+    if upload is None:
+        messages.error(request, "Choose the report's PDF file to attach.")
+        return
+    name = upload.name or "report.pdf"
+    try:
+        if upload.size is not None and upload.size > settings.EVSYNTH_MAX_UPLOAD_BYTES:
+            raise InputError(
+                f"the file is larger than {settings.EVSYNTH_MAX_UPLOAD_BYTES} bytes", file=name
+            )
+        state.attach_report(access.review, record, user_of(request), upload.read(), name)
+    except InputError as exc:
+        messages.error(request, str(exc))
+        return
+    messages.success(request, f"Full text of {record.record_id} attached.")
+
+
+@review_view("read")
+def fulltext_file(request: HttpRequest, access: Access, record_id: str) -> HttpResponseBase:
+    """A record's attached full-text report, shown in the browser."""
+    import io
+
+    from django.http import FileResponse
+
+    from evsynth.records.screening.fulltexts import fulltext_name
+
+    record = get_object_or_404(Record, review=access.review, record_id=record_id)
+    stored = get_object_or_404(
+        ProjectFile, review=access.review, path=fulltext_name(record.record_id)
+    )
+    response = FileResponse(
+        io.BytesIO(bytes(stored.content)),
+        content_type="application/pdf",
+        filename=f"{record.record_id}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
