@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models.fields.json import KeyTextTransform
 
 from evsynth.records.screening import Resolution as LogResolution
 from evsynth.records.screening import Retrieval, ScreeningDecision, ScreeningLog
@@ -114,9 +115,14 @@ def _kept_and_removed(review: Review) -> tuple[list[str], set[str], set[str]]:
     from evsynth.records.prisma import kept_records, other_methods_listed, read_removals
     from evsynth.web.lib.records_bridge import link_from_row, sources_of
 
-    # Only IDs, sources and import order matter here: skip parsing every record's fields.
-    rows = Record.objects.filter(review=review).order_by("position")
-    pairs = list(rows.values_list("record_id", "data__source"))
+    # Only IDs, sources and import order matter here: the source is read as text, without
+    # parsing every record's JSON (a review holds tens of thousands of records).
+    rows = (
+        Record.objects.filter(review=review)
+        .order_by("position")
+        .annotate(source_text=KeyTextTransform("source", "data"))
+    )
+    pairs = list(rows.values_list("record_id", "source_text"))
     ids = [rid for rid, _ in pairs]
     removals_file = ProjectFile.objects.filter(review=review, path=REMOVALS_FILE).first()
     removed: set[str] = set()
@@ -170,11 +176,19 @@ def screenable(review: Review, stage: str, log: ScreeningLog | None = None) -> l
     return [r for r in Record.objects.filter(review=review) if r.record_id in wanted]
 
 
-def progress(review: Review, stage: str, viewer: str) -> dict[str, int]:
+def progress(
+    review: Review,
+    stage: str,
+    viewer: str,
+    *,
+    log: ScreeningLog | None = None,
+    ids: list[str] | None = None,
+) -> dict[str, int]:
     """A reviewer's progress at a stage: records they decided, records still waiting for their
-    decision (:func:`open_for`), and all records of the stage."""
-    log = screening_log(review)
-    ids = screenable_ids(review, stage, log)
+    decision (:func:`open_for`), and all records of the stage (``log`` and ``ids``, the stage's
+    :func:`screenable_ids`, when the caller has them already)."""
+    log = log or screening_log(review)
+    ids = screenable_ids(review, stage, log) if ids is None else ids
     decided = sum(1 for rid in ids if viewer in log.current(rid, stage))
     waiting = sum(1 for rid in ids if open_for(log, rid, stage, viewer))
     return {"decided": decided, "waiting": waiting, "total": len(ids)}
@@ -198,18 +212,20 @@ def next_record(
     *,
     priority: bool = False,
     terms: tuple[str, ...] = (),
+    log: ScreeningLog | None = None,
+    ids: list[str] | None = None,
 ) -> Record | None:
     """The next record this reviewer has not decided and that still needs decisions.
 
     In import order, or with ``priority`` most likely relevant first: the records layer's
     ranking (``evsynth.records.screening.priority.rank``, trained on the decisions so far; the
     protocol's words order the records until there is one inclusion and one exclusion).
-    Records in ``skipped`` (the reviewer pressed "next") come last.
+    Records in ``skipped`` (the reviewer pressed "next") come last. ``log`` and ``ids`` (the
+    stage's :func:`screenable_ids`) are read here unless the caller has them already.
     """
-    log = screening_log(review)
-    candidates = [
-        rid for rid in screenable_ids(review, stage, log) if open_for(log, rid, stage, viewer)
-    ]
+    log = log or screening_log(review)
+    ids = screenable_ids(review, stage, log) if ids is None else ids
+    candidates = [rid for rid in ids if open_for(log, rid, stage, viewer)]
     if not candidates:
         return None
     if priority:

@@ -205,6 +205,9 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
     terms = protocol_terms(review.protocol_yaml)
     extra = [t for t in request.GET.get("terms", "").split(",") if t.strip()]
     record: Record | None
+    # The stage's log and records, read once for the next record and the progress bar.
+    log_all = state.screening_log(review)
+    ids = state.screenable_ids(review, stage, log_all)
     if wanted:
         record = get_object_or_404(Record, review=review, record_id=wanted)
     else:
@@ -215,6 +218,8 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
             set(skip.split(",")) if skip else None,
             priority=order == "priority",
             terms=tuple(terms + extra),
+            log=log_all,
+            ids=ids,
         )
     context: dict[str, Any] = {
         "stage": stage,
@@ -223,7 +228,7 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
         "reasons": state.screening_settings(review).get("exclusion_reasons") or [],
         "verdicts": Verdict.choices,
         "order": order,
-        "progress": state.progress(review, stage, viewer),
+        "progress": state.progress(review, stage, viewer, log=log_all, ids=ids),
     }
     if record is not None:
         log = state.screening_log(review, record)
