@@ -165,7 +165,7 @@ def screenable_ids(review: Review, stage: str, log: ScreeningLog | None = None) 
     unique = [rid for rid in ids if rid in kept and rid not in removed]
     if stage == "title_abstract":
         return unique
-    log = log or screening_log(review)
+    log = screening_log(review) if log is None else log
     passed = set(log.eligible_for_full_text(unique))
     return [rid for rid in unique if rid in passed]
 
@@ -187,7 +187,7 @@ def progress(
     """A reviewer's progress at a stage: records they decided, records still waiting for their
     decision (:func:`open_for`), and all records of the stage (``log`` and ``ids``, the stage's
     :func:`screenable_ids`, when the caller has them already)."""
-    log = log or screening_log(review)
+    log = screening_log(review) if log is None else log
     ids = screenable_ids(review, stage, log) if ids is None else ids
     decided = sum(1 for rid in ids if viewer in log.current(rid, stage))
     waiting = sum(1 for rid in ids if open_for(log, rid, stage, viewer))
@@ -223,7 +223,7 @@ def next_record(
     Records in ``skipped`` (the reviewer pressed "next") come last. ``log`` and ``ids`` (the
     stage's :func:`screenable_ids`) are read here unless the caller has them already.
     """
-    log = log or screening_log(review)
+    log = screening_log(review) if log is None else log
     ids = screenable_ids(review, stage, log) if ids is None else ids
     candidates = [rid for rid in ids if open_for(log, rid, stage, viewer)]
     if not candidates:
