@@ -135,23 +135,24 @@ def select_records(
     rows = []
     for record in record_set.records:
         rid = record.id
-        row = ExportRow(
-            record,
-            duplicate_of=kept_of.get(rid, ""),
-            duplicates=others.get(rid, ()),
-            removed_before_screening=removals.get(rid, ""),
-        )
-        if rid in kept and rid not in removals:
+        outcomes: dict[str, str] = {}
+        if rid in kept and rid not in removals:  # screened: where it stands at each stage
             first = log.outcome(rid, "title_abstract")
             second = log.outcome(rid, "full_text") if first.outcome == "include" else None
-            row = ExportRow(
+            outcomes = {
+                "title_abstract": first.outcome,
+                "full_text": second.outcome if second else "",
+                "full_text_reason": second.reason if second else "",
+            }
+        rows.append(
+            ExportRow(
                 record,
-                duplicates=row.duplicates,
-                title_abstract=first.outcome,
-                full_text=second.outcome if second else "",
-                full_text_reason=second.reason if second else "",
+                duplicate_of=kept_of.get(rid, ""),
+                duplicates=others.get(rid, ()),
+                removed_before_screening=removals.get(rid, ""),
+                **outcomes,
             )
-        rows.append(row)
+        )
     if select == "all":
         return rows
     if select == "unique":
