@@ -31,6 +31,7 @@ READ_PAGES = [
     ("dedup", ()),
     ("records-json", ()),
     ("records-export", ()),
+    ("records-list", ()),
     ("conflicts", ()),
     ("fulltext", ()),
     ("fulltext-file", ("pubmed-00001",)),

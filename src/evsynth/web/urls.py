@@ -20,6 +20,7 @@ review_patterns = [
     path("jobs/<int:job_id>/download", reviews.job_download, name="job-download"),
     path("import/", screening.records_import, name="records-import"),
     path("duplicates/", screening.duplicates, name="dedup"),
+    path("records/", screening.records_list, name="records-list"),
     path("records.json", screening.records_json, name="records-json"),
     path("records/export", screening.records_export, name="records-export"),
     path("screen/<str:stage>/", screening.screen, name="screen"),

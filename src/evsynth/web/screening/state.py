@@ -432,3 +432,31 @@ def attach_report(review: Review, record: Record, user: User, data: bytes, name:
         if standing is None or standing.retrieved is not True:
             record_retrieval(review, record, user, sought=True, retrieved=True)
     return path
+
+
+def standings(review: Review, stage: str, viewer: str) -> list[tuple[Record, str]]:
+    """Every record of the review in import order with where it stands at ``stage`` as
+    ``viewer`` may see it: ``duplicate``, ``removed`` (before screening), ``not at this stage``
+    (full text: not included at title and abstract), ``not screened``, the outcome (``include``,
+    ``exclude``, ``conflict``, ``pending``) once the viewer may see every decision, else
+    ``blinded``: the screening pages' blinding rule."""
+    ids, kept, removed = _kept_and_removed(review)
+    log = screening_log(review)
+    eligible = set(log.eligible_for_full_text(ids)) if stage == "full_text" else None
+    out = []
+    for record in Record.objects.filter(review=review).order_by("position"):
+        rid = record.record_id
+        if rid not in kept:
+            status = "duplicate"
+        elif rid in removed:
+            status = "removed"
+        elif eligible is not None and rid not in eligible:
+            status = "not at this stage"
+        elif not log.current(rid, stage):
+            status = "not screened"
+        elif may_see_all(log, rid, stage, viewer):
+            status = log.outcome(rid, stage).outcome
+        else:
+            status = "blinded"
+        out.append((record, status))
+    return out

@@ -350,6 +350,62 @@ def records_export(request: HttpRequest, access: Access) -> HttpResponseBase:
 
 
 @review_view("read")
+def records_list(request: HttpRequest, access: Access) -> HttpResponse:
+    """Every record with where it stands at a stage, filtered by standing and by a search in
+    its ID, title, authors and journal; blinded as the screening pages are."""
+    from django.core.paginator import Paginator
+
+    review = access.review
+    stage = _stage(request.GET.get("stage", "title_abstract"))
+    wanted = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip().lower()
+    rows = state.standings(review, stage, user_of(request).get_username())
+    counts: dict[str, int] = {}
+    for _, status in rows:
+        counts[status] = counts.get(status, 0) + 1
+    if wanted:
+        rows = [(r, s) for r, s in rows if s == wanted]
+    if query:
+
+        def matches(record: Record) -> bool:
+            data = record.data
+            text = " ".join(
+                [record.record_id, str(data.get("title") or ""), str(data.get("journal") or "")]
+                + [str(a) for a in data.get("authors") or []]
+            )
+            return query in text.lower()
+
+        rows = [(r, s) for r, s in rows if matches(r)]
+    shown = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return page(
+        request,
+        access,
+        "screening/records.html",
+        {
+            "stage": stage,
+            "stage_label": STAGES[stage],
+            "stages": STAGES,
+            "status": wanted,
+            "q": request.GET.get("q", ""),
+            "counts": sorted(counts.items()),
+            "total": sum(counts.values()),
+            "shown": shown,
+            "rows": [
+                {
+                    "record": r,
+                    "status": s,
+                    "authors": "; ".join((r.data.get("authors") or [])[:3])
+                    + (" et al." if len(r.data.get("authors") or []) > 3 else ""),
+                    "year": r.data.get("year") or "",
+                    "journal": r.data.get("journal") or "",
+                }
+                for r, s in shown
+            ],
+        },
+    )
+
+
+@review_view("read")
 def records_json(request: HttpRequest, access: Access) -> HttpResponse:
     """Every record with the screening decisions the viewer may see (blinded as the pages are)."""
     review = access.review
