@@ -314,3 +314,34 @@ def test_duplicate_record_ids_and_bad_jsonl_are_input_errors(tmp_path: Path) -> 
     assert (info.value.row, info.value.column) == (2, "year")
     (folder / "records.jsonl").write_text('{"id": "r1", "colour": "blue"}\n', encoding="utf-8")
     assert RecordSet.load(tmp_path).records[0].extra == {"colour": "blue"}
+
+
+def test_screened_record_without_abstract_shows_its_duplicates_abstract(tmp_path: Path) -> None:
+    """A Scopus CSV exported without abstracts, imported first, keeps its records on screening;
+    the abstract a duplicate carries is shown with it, and says where it came from."""
+    from dataclasses import replace
+
+    from evsynth.records.model import Link, Record, RecordSet, Source
+    from evsynth.records.prisma import screening_records
+
+    bare = Record("scopus-00001", source="Scopus", title="Adhesiolysis trial", abstract="")
+    full = Record(
+        "pubmed-00001",
+        source="PubMed",
+        title="Adhesiolysis trial.",
+        abstract="Adults with radicular pain.",
+        keywords=("adhesiolysis",),
+    )
+    alone = Record("pubmed-00002", source="PubMed", title="Other trial", abstract="")
+    sources = (
+        Source("Scopus", "Scopus", "scopus.csv", "csv", "2026-01-01T00:00:00Z", 1),
+        Source("PubMed", "PubMed", "pubmed.nbib", "medline", "2026-01-01T00:00:00Z", 2),
+    )
+    link = Link("L000001", "duplicate", "scopus-00001", "pubmed-00001", 1.0, "auto", "active", "")
+    shown = screening_records(RecordSet((bare, full, alone), sources, (link,)))
+    assert [r.id for r in shown] == ["scopus-00001", "pubmed-00002"]
+    assert shown[0].abstract == "Adults with radicular pain."
+    assert shown[0].keywords == ("adhesiolysis",)
+    assert shown[0].extra["abstract_from"] == "pubmed-00001"
+    assert shown[1] == alone  # nothing to fill: the record as exported
+    assert replace(shown[0], abstract="", keywords=(), extra={}) == bare

@@ -158,3 +158,10 @@ def test_record_shows_authors_journal_and_year_as_the_web_page_does() -> None:
 def test_full_text_screening_names_the_attached_report() -> None:
     text = render_record({"title": "T", "abstract": "A", "fulltext": "p/fulltext/pm-1.pdf"})
     assert text.plain.endswith("Full text: p/fulltext/pm-1.pdf")
+
+
+def test_an_abstract_borrowed_from_a_duplicate_says_so() -> None:
+    text = render_record(
+        {"title": "T", "abstract": "From PubMed.", "extra": {"abstract_from": "pubmed-00001"}}
+    )
+    assert "From PubMed.\n(abstract from pubmed-00001, a duplicate of this record)" in text.plain

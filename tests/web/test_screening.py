@@ -321,3 +321,34 @@ def test_screening_page_shows_the_reviewers_progress(screening: dict[str, Any]) 
     assert '<progress value="1" max="4">' in page
     done = c["rita"].get(reverse("screen", args=[review.pk, "title_abstract"])).content.decode()
     assert "You have screened 1 of 4 records" in done and "3 still need your decision" in done
+
+
+def test_a_record_without_abstract_shows_its_duplicates_abstract(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    from evsynth.web.screening.models import LinkRow, Record
+
+    review = team["review"]
+    add_records(review, 2)
+    first = Record.objects.get(review=review, record_id="pubmed-00001")
+    first.data = {**first.data, "abstract": ""}
+    first.save()
+    LinkRow.objects.create(
+        review=review,
+        position=1,
+        row={
+            "link_id": "L000001",
+            "kind": "duplicate",
+            "record_a": "pubmed-00001",
+            "record_b": "pubmed-00002",
+            "score": "1.0000",
+            "decided_by": "auto",
+            "status": "active",
+            "created_at": "",
+        },
+    )
+    page = clients["rob"].get(reverse("screen", args=[review.pk, "title_abstract"]))
+    text = page.content.decode()
+    assert 'data-record="pubmed-00001"' in text
+    assert "received" in text and 'data-testid="abstract-from"' in text
+    assert "Abstract from pubmed-00002, a duplicate of this record" in text

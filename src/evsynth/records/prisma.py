@@ -573,9 +573,40 @@ def screening_records(
     removals: Collection[str] = frozenset(),
 ) -> list[Any]:
     """The records that enter title/abstract screening, in import order: the kept record of
-    each duplicate group (:func:`kept_records`), less those removed before screening."""
+    each duplicate group (:func:`kept_records`), less those removed before screening.
+
+    A kept record exported without an abstract (a CSV export made without that column, an
+    early record) shows the abstract and keywords of the first record of its group that has
+    them, named in ``extra["abstract_from"]``: the screeners and the ranking read what the
+    group knows. The records in the project files are not changed.
+    """
+    from dataclasses import replace
+
+    from evsynth.records.dedup.links import duplicate_groups
+
     kept = kept_records(record_set, other_methods)
-    return [r for r in record_set.records if r.id in kept and r.id not in removals]
+    donors: dict[str, Any] = {}
+    by_id = {r.id: r for r in record_set.records}
+    for group in duplicate_groups(record_set):
+        head = next(rid for rid in group if rid in kept)
+        if not by_id[head].abstract.strip():
+            donor = next((by_id[rid] for rid in group if by_id[rid].abstract.strip()), None)
+            if donor is not None:
+                donors[head] = donor
+    out = []
+    for r in record_set.records:
+        if r.id not in kept or r.id in removals:
+            continue
+        donor = donors.get(r.id)
+        if donor is not None:
+            r = replace(
+                r,
+                abstract=donor.abstract,
+                keywords=r.keywords or donor.keywords,
+                extra={**r.extra, "abstract_from": donor.id},
+            )
+        out.append(r)
+    return out
 
 
 def counts_from_work(

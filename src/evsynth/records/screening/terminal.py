@@ -86,6 +86,9 @@ def render_record(record: Mapping[str, Any], highlight: Highlight = Highlight())
         text.append(citation, style="dim")
     text.append("\n\n")
     text.append(abstract)
+    donor = (record.get("extra") or {}).get("abstract_from")
+    if donor:
+        text.append(f"\n(abstract from {donor}, a duplicate of this record)", style="dim")
     keywords = "; ".join(str(k) for k in record.get("keywords") or ())
     if keywords:
         text.append("\n\n")

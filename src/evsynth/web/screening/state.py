@@ -460,3 +460,32 @@ def standings(review: Review, stage: str, viewer: str) -> list[tuple[Record, str
             status = "blinded"
         out.append((record, status))
     return out
+
+
+def abstract_from_duplicates(review: Review, record: Record) -> tuple[str, str] | None:
+    """For a record exported without an abstract: the abstract of the first record of its
+    duplicate group that has one, and that record's ID (as ``screening_records`` shows it on
+    the command line); ``None`` when the record has its own or none of its group has one."""
+    from evsynth.records.dedup.links import duplicate_groups
+    from evsynth.records.model import Record as LayerRecord
+    from evsynth.records.model import RecordSet
+    from evsynth.web.lib.records_bridge import link_from_row
+
+    if str(record.data.get("abstract") or "").strip():
+        return None
+    links = tuple(
+        link_from_row(r.row) for r in LinkRow.objects.filter(review=review).order_by("position")
+    )
+    if not links:
+        return None
+    ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
+    groups = duplicate_groups(RecordSet(tuple(LayerRecord(id=rid) for (rid,) in ids), (), links))
+    group = next((g for g in groups if record.record_id in g), None)
+    if group is None:
+        return None
+    rows = {r.record_id: r for r in Record.objects.filter(review=review, record_id__in=group)}
+    for rid in group:
+        abstract = str(rows[rid].data.get("abstract") or "").strip() if rid in rows else ""
+        if abstract:
+            return abstract, rid
+    return None

@@ -233,6 +233,10 @@ def screen(request: HttpRequest, access: Access, stage: str) -> HttpResponse:
     if record is not None:
         log = state.screening_log(review, record)
         context.update(_record_view(record, terms + extra))
+        borrowed = state.abstract_from_duplicates(review, record)
+        if borrowed is not None:
+            context["abstract"] = highlight(borrowed[0], terms + extra)
+            context["abstract_from"] = borrowed[1]
         if stage == "full_text":
             from evsynth.records.screening.fulltexts import fulltext_name
 
