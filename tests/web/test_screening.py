@@ -352,3 +352,27 @@ def test_a_record_without_abstract_shows_its_duplicates_abstract(
     assert 'data-record="pubmed-00001"' in text
     assert "received" in text and 'data-testid="abstract-from"' in text
     assert "Abstract from pubmed-00002, a duplicate of this record" in text
+
+
+def test_the_ranking_reads_an_abstract_borrowed_from_a_duplicate(
+    team: dict[str, Any], clients: dict[str, Client]
+) -> None:
+    from evsynth.web.screening.models import LinkRow, Record
+    from evsynth.web.screening.state import with_group_abstracts
+
+    review = team["review"]
+    add_records(review, 3)
+    first = Record.objects.get(review=review, record_id="pubmed-00001")
+    first.data = {**first.data, "abstract": ""}
+    first.save()
+    row = {"kind": "duplicate", "score": "1.0", "decided_by": "auto", "status": "active"}
+    LinkRow.objects.create(
+        review=review,
+        position=1,
+        row={**row, "link_id": "L1", "record_a": "pubmed-00001", "record_b": "pubmed-00002"},
+    )
+    data = {r.record_id: r.data for r in Record.objects.filter(review=review)}
+    filled = with_group_abstracts(review, data)
+    assert filled["pubmed-00001"]["abstract"] == data["pubmed-00002"]["abstract"]
+    assert filled["pubmed-00003"] == data["pubmed-00003"]
+    assert data["pubmed-00001"]["abstract"] == ""  # the records themselves are unchanged

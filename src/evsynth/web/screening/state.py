@@ -232,8 +232,9 @@ def next_record(
         from evsynth.records.screening.priority import rank
 
         open_ids = set(candidates)
-        rows = Record.objects.filter(review=review).values_list("record_id", "data")
-        records = [data for rid, data in rows if rid in open_ids or log.current(rid, stage)]
+        rows = list(Record.objects.filter(review=review).values_list("record_id", "data"))
+        data_of = with_group_abstracts(review, dict(rows))
+        records = [data_of[rid] for rid, _ in rows if rid in open_ids or log.current(rid, stage)]
         ranked = [rid for rid in rank(records, log, stage, reviewer=viewer, prefer=terms)]
         candidates = [rid for rid in ranked if rid in open_ids] or candidates
     skipped = skipped or set()
@@ -462,25 +463,29 @@ def standings(review: Review, stage: str, viewer: str) -> list[tuple[Record, str
     return out
 
 
-def abstract_from_duplicates(review: Review, record: Record) -> tuple[str, str] | None:
-    """For a record exported without an abstract: the abstract of the first record of its
-    duplicate group that has one, and that record's ID (as ``screening_records`` shows it on
-    the command line); ``None`` when the record has its own or none of its group has one."""
+def _duplicate_groups(review: Review) -> list[list[str]]:
+    """The review's duplicate groups (the records layer's, a person's distinct verdicts kept)."""
     from evsynth.records.dedup.links import duplicate_groups
     from evsynth.records.model import Record as LayerRecord
     from evsynth.records.model import RecordSet
     from evsynth.web.lib.records_bridge import link_from_row
 
-    if str(record.data.get("abstract") or "").strip():
-        return None
     links = tuple(
         link_from_row(r.row) for r in LinkRow.objects.filter(review=review).order_by("position")
     )
     if not links:
-        return None
+        return []
     ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
-    groups = duplicate_groups(RecordSet(tuple(LayerRecord(id=rid) for (rid,) in ids), (), links))
-    group = next((g for g in groups if record.record_id in g), None)
+    return duplicate_groups(RecordSet(tuple(LayerRecord(id=rid) for (rid,) in ids), (), links))
+
+
+def abstract_from_duplicates(review: Review, record: Record) -> tuple[str, str] | None:
+    """For a record exported without an abstract: the abstract of the first record of its
+    duplicate group that has one, and that record's ID (as ``screening_records`` shows it on
+    the command line); ``None`` when the record has its own or none of its group has one."""
+    if str(record.data.get("abstract") or "").strip():
+        return None
+    group = next((g for g in _duplicate_groups(review) if record.record_id in g), None)
     if group is None:
         return None
     rows = {r.record_id: r for r in Record.objects.filter(review=review, record_id__in=group)}
@@ -489,3 +494,24 @@ def abstract_from_duplicates(review: Review, record: Record) -> tuple[str, str] 
         if abstract:
             return abstract, rid
     return None
+
+
+def with_group_abstracts(review: Review, data_of: dict[str, Any]) -> dict[str, Any]:
+    """Records' data (by ID) with an empty abstract filled from their duplicate group, for the
+    ranking to read what the screeners see."""
+    out = dict(data_of)
+    for group in _duplicate_groups(review):
+        donor = next(
+            (
+                out[rid]
+                for rid in group
+                if rid in out and str(out[rid].get("abstract") or "").strip()
+            ),
+            None,
+        )
+        if donor is None:
+            continue
+        for rid in group:
+            if rid in out and not str(out[rid].get("abstract") or "").strip():
+                out[rid] = {**out[rid], "abstract": donor["abstract"]}
+    return out
