@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from websupport import add_records
-
-from evsynth.web.screening.models import LinkRow
+from websupport import add_duplicate_link, add_records
 
 
 @pytest.fixture
@@ -19,20 +17,7 @@ def screened(team: dict[str, Any], clients: dict[str, Client]) -> dict[str, Any]
     only, 5 not screened, 6 a duplicate of 5."""
     review = team["review"]
     add_records(review, 6)
-    LinkRow.objects.create(
-        review=review,
-        position=1,
-        row={
-            "link_id": "L000001",
-            "kind": "duplicate",
-            "record_a": "pubmed-00005",
-            "record_b": "pubmed-00006",
-            "score": "1.0000",
-            "decided_by": "auto",
-            "status": "active",
-            "created_at": "2026-12-01T00:00:00Z",
-        },
-    )
+    add_duplicate_link(review, "pubmed-00005", "pubmed-00006")
     url = reverse("decide-json", args=[review.pk, "title_abstract"])
     for rid, rob, rita in (
         ("pubmed-00001", "include", "include"),

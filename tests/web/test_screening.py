@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from websupport import add_records
+from websupport import add_duplicate_link, add_records
 
 from evsynth.web.reviews.models import AppendOnlyError, AuditEvent
 
@@ -323,56 +323,36 @@ def test_screening_page_shows_the_reviewers_progress(screening: dict[str, Any]) 
     assert "You have screened 1 of 4 records" in done and "3 still need your decision" in done
 
 
-def test_a_record_without_abstract_shows_its_duplicates_abstract(
-    team: dict[str, Any], clients: dict[str, Client]
-) -> None:
-    from evsynth.web.screening.models import LinkRow, Record
-
-    review = team["review"]
-    add_records(review, 2)
-    first = Record.objects.get(review=review, record_id="pubmed-00001")
-    first.data = {**first.data, "abstract": ""}
-    first.save()
-    LinkRow.objects.create(
-        review=review,
-        position=1,
-        row={
-            "link_id": "L000001",
-            "kind": "duplicate",
-            "record_a": "pubmed-00001",
-            "record_b": "pubmed-00002",
-            "score": "1.0000",
-            "decided_by": "auto",
-            "status": "active",
-            "created_at": "",
-        },
-    )
-    page = clients["rob"].get(reverse("screen", args=[review.pk, "title_abstract"]))
-    text = page.content.decode()
-    assert 'data-record="pubmed-00001"' in text
-    assert "received" in text and 'data-testid="abstract-from"' in text
-    assert "Abstract from pubmed-00002, a duplicate of this record" in text
-
-
-def test_the_ranking_reads_an_abstract_borrowed_from_a_duplicate(
-    team: dict[str, Any], clients: dict[str, Client]
-) -> None:
-    from evsynth.web.screening.models import LinkRow, Record
-    from evsynth.web.screening.state import with_group_abstracts
+@pytest.fixture
+def borrowed(team: dict[str, Any]) -> Any:
+    """Three records; pubmed-00001, exported without an abstract, duplicates pubmed-00002."""
+    from evsynth.web.screening.models import Record
 
     review = team["review"]
     add_records(review, 3)
     first = Record.objects.get(review=review, record_id="pubmed-00001")
     first.data = {**first.data, "abstract": ""}
     first.save()
-    row = {"kind": "duplicate", "score": "1.0", "decided_by": "auto", "status": "active"}
-    LinkRow.objects.create(
-        review=review,
-        position=1,
-        row={**row, "link_id": "L1", "record_a": "pubmed-00001", "record_b": "pubmed-00002"},
-    )
-    data = {r.record_id: r.data for r in Record.objects.filter(review=review)}
-    filled = with_group_abstracts(review, data)
+    add_duplicate_link(review, "pubmed-00001", "pubmed-00002")
+    return review
+
+
+def test_a_record_without_abstract_shows_its_duplicates_abstract(
+    borrowed: Any, clients: dict[str, Client]
+) -> None:
+    page = clients["rob"].get(reverse("screen", args=[borrowed.pk, "title_abstract"]))
+    text = page.content.decode()
+    assert 'data-record="pubmed-00001"' in text
+    assert "received" in text and 'data-testid="abstract-from"' in text
+    assert "Abstract from pubmed-00002, a duplicate of this record" in text
+
+
+def test_the_ranking_reads_an_abstract_borrowed_from_a_duplicate(borrowed: Any) -> None:
+    from evsynth.web.screening.models import Record
+    from evsynth.web.screening.state import with_group_abstracts
+
+    data = {r.record_id: r.data for r in Record.objects.filter(review=borrowed)}
+    filled = with_group_abstracts(borrowed, data)
     assert filled["pubmed-00001"]["abstract"] == data["pubmed-00002"]["abstract"]
     assert filled["pubmed-00003"] == data["pubmed-00003"]
     assert data["pubmed-00001"]["abstract"] == ""  # the records themselves are unchanged

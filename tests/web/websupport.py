@@ -78,6 +78,27 @@ def add_records(review: Review, n: int = 6) -> list[Any]:
     return records
 
 
+def add_duplicate_link(review: Review, record_a: str, record_b: str) -> None:
+    """An automatic duplicate link between two records, as deduplication would store it."""
+    from evsynth.web.screening.models import LinkRow
+
+    position = LinkRow.objects.filter(review=review).count() + 1
+    LinkRow.objects.create(
+        review=review,
+        position=position,
+        row={
+            "link_id": f"L{position:06d}",
+            "kind": "duplicate",
+            "record_a": record_a,
+            "record_b": record_b,
+            "score": "1.0000",
+            "decided_by": "auto",
+            "status": "active",
+            "created_at": "2026-12-01T00:00:00Z",
+        },
+    )
+
+
 def seed_zip() -> bytes:
     """The bundled seed review folder as a zip (the project format of the evidence layer)."""
     buffer = io.BytesIO()
