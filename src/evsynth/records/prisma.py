@@ -582,22 +582,18 @@ def screening_records(
     """
     from dataclasses import replace
 
-    from evsynth.records.dedup.links import duplicate_groups
+    from evsynth.records.dedup.links import abstract_donors, duplicate_groups
 
     kept = kept_records(record_set, other_methods)
-    donors: dict[str, Any] = {}
     by_id = {r.id: r for r in record_set.records}
-    for group in duplicate_groups(record_set):
-        head = next(rid for rid in group if rid in kept)
-        if not by_id[head].abstract.strip():
-            donor = next((by_id[rid] for rid in group if by_id[rid].abstract.strip()), None)
-            if donor is not None:
-                donors[head] = donor
+    donors = abstract_donors(
+        duplicate_groups(record_set), {r.id: r.abstract for r in record_set.records}
+    )
     out = []
     for r in record_set.records:
         if r.id not in kept or r.id in removals:
             continue
-        donor = donors.get(r.id)
+        donor = by_id[donors[r.id]] if r.id in donors else None
         if donor is not None:
             r = replace(
                 r,

@@ -10,7 +10,7 @@ methods, then the first imported).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from evsynth.errors import InputError
@@ -145,3 +145,20 @@ def duplicate_groups(records: RecordSet, kind: str = "duplicate") -> list[list[s
     cannot = {(min(a, b), max(a, b)) for a, b in pairs("distinct")} if kind == "duplicate" else None
     groups, _ = components(len(ids), pairs(kind), cannot)
     return [[ids[i] for i in g] for g in groups]
+
+
+def abstract_donors(
+    groups: Iterable[Sequence[str]], abstract_of: Mapping[str, str]
+) -> dict[str, str]:
+    """For each record of a duplicate group exported without an abstract, the ID of the first
+    record of its group (in the group's order) that has one. ``abstract_of`` maps IDs to their
+    abstracts; IDs it lacks count as records without one."""
+    donors: dict[str, str] = {}
+    for group in groups:
+        donor = next((rid for rid in group if abstract_of.get(rid, "").strip()), None)
+        if donor is None:
+            continue
+        for rid in group:
+            if not abstract_of.get(rid, "").strip():
+                donors[rid] = donor
+    return donors

@@ -26,13 +26,16 @@ def write_folder(files: Mapping[str, bytes], root: Path) -> None:
 
 
 @contextmanager
-def project_folder(review: Review, override: Mapping[str, bytes] | None = None) -> Iterator[Path]:
+def project_folder(
+    review: Review, override: Mapping[str, bytes] | None = None, *, viewer: str | None = None
+) -> Iterator[Path]:
     """The review as a project folder on disk, removed afterwards.
 
-    Uses every decision (no viewer's blinding): the folder never leaves the server, and what the
-    pages show from it are counts and pooled results, not who decided what.
+    Without ``viewer`` it holds every decision: the folder never leaves the server, and what the
+    pages show from it are counts and pooled results, not who decided what. With ``viewer`` the
+    decisions that person may not see yet are withheld, as in the project export.
     """
-    files, _ = export_files(review, None)
+    files, _ = export_files(review, viewer)
     files.update(override or {})
     with tempfile.TemporaryDirectory(prefix="evsynth-project-") as tmp:
         root = Path(tmp) / "project"

@@ -113,7 +113,7 @@ def _kept_and_removed(review: Review) -> tuple[list[str], set[str], set[str]]:
     from evsynth.records.model import Record as LayerRecord
     from evsynth.records.model import RecordSet
     from evsynth.records.prisma import kept_records, other_methods_listed, read_removals
-    from evsynth.web.lib.records_bridge import link_from_row, sources_of
+    from evsynth.web.lib.records_bridge import sources_of
 
     # Only IDs, sources and import order matter here: the source is read as text, without
     # parsing every record's JSON (a review holds tens of thousands of records).
@@ -132,9 +132,7 @@ def _kept_and_removed(review: Review) -> tuple[list[str], set[str], set[str]]:
             removed = set(read_removals(Path(REMOVALS_FILE), text=text))
         except (InputError, UnicodeDecodeError):
             removed = set()  # shown as an error where the review is run; screening goes on
-    links = tuple(
-        link_from_row(r.row) for r in LinkRow.objects.filter(review=review).order_by("position")
-    )
+    links = _links(review)
     if not links:
         return ids, set(ids), removed
     try:
@@ -463,55 +461,59 @@ def standings(review: Review, stage: str, viewer: str) -> list[tuple[Record, str
     return out
 
 
+def _links(review: Review) -> tuple[Any, ...]:
+    """The review's link history (links.csv rows) as the records layer's links."""
+    from evsynth.web.lib.records_bridge import link_from_row
+
+    rows = LinkRow.objects.filter(review=review).order_by("position")
+    return tuple(link_from_row(r.row) for r in rows)
+
+
 def _duplicate_groups(review: Review) -> list[list[str]]:
     """The review's duplicate groups (the records layer's, a person's distinct verdicts kept)."""
     from evsynth.records.dedup.links import duplicate_groups
     from evsynth.records.model import Record as LayerRecord
     from evsynth.records.model import RecordSet
-    from evsynth.web.lib.records_bridge import link_from_row
 
-    links = tuple(
-        link_from_row(r.row) for r in LinkRow.objects.filter(review=review).order_by("position")
-    )
+    links = _links(review)
     if not links:
         return []
     ids = Record.objects.filter(review=review).order_by("position").values_list("record_id")
     return duplicate_groups(RecordSet(tuple(LayerRecord(id=rid) for (rid,) in ids), (), links))
 
 
+def _abstract(data: Any) -> str:
+    return str(data.get("abstract") or "").strip()
+
+
 def abstract_from_duplicates(review: Review, record: Record) -> tuple[str, str] | None:
     """For a record exported without an abstract: the abstract of the first record of its
-    duplicate group that has one, and that record's ID (as ``screening_records`` shows it on
-    the command line); ``None`` when the record has its own or none of its group has one."""
-    if str(record.data.get("abstract") or "").strip():
+    duplicate group that has one, and that record's ID (the records layer's
+    ``abstract_donors``, as ``screening_records`` shows it on the command line); ``None`` when
+    the record has its own or none of its group has one."""
+    from evsynth.records.dedup.links import abstract_donors
+
+    if _abstract(record.data):
         return None
     group = next((g for g in _duplicate_groups(review) if record.record_id in g), None)
     if group is None:
         return None
-    rows = {r.record_id: r for r in Record.objects.filter(review=review, record_id__in=group)}
-    for rid in group:
-        abstract = str(rows[rid].data.get("abstract") or "").strip() if rid in rows else ""
-        if abstract:
-            return abstract, rid
-    return None
+    data = {r.record_id: r.data for r in Record.objects.filter(review=review, record_id__in=group)}
+    donor = abstract_donors([group], {rid: _abstract(d) for rid, d in data.items()}).get(
+        record.record_id
+    )
+    return (_abstract(data[donor]), donor) if donor else None
 
 
 def with_group_abstracts(review: Review, data_of: dict[str, Any]) -> dict[str, Any]:
     """Records' data (by ID) with an empty abstract filled from their duplicate group, for the
     ranking to read what the screeners see."""
-    out = dict(data_of)
-    for group in _duplicate_groups(review):
-        donor = next(
-            (
-                out[rid]
-                for rid in group
-                if rid in out and str(out[rid].get("abstract") or "").strip()
-            ),
-            None,
-        )
-        if donor is None:
-            continue
-        for rid in group:
-            if rid in out and not str(out[rid].get("abstract") or "").strip():
-                out[rid] = {**out[rid], "abstract": donor["abstract"]}
-    return out
+    from evsynth.records.dedup.links import abstract_donors
+
+    donors = abstract_donors(
+        _duplicate_groups(review), {rid: _abstract(d) for rid, d in data_of.items()}
+    )
+    return {
+        rid: {**d, "abstract": data_of[donors[rid]]["abstract"]} if rid in donors else d
+        for rid, d in data_of.items()
+    }

@@ -326,26 +326,19 @@ def records_export(request: HttpRequest, access: Access) -> HttpResponseBase:
     ``select`` unique, all, or an outcome (included, excluded, conflict, pending) at ``stage``.
     Decisions the viewer may not see yet are withheld first, as in the project export."""
     import io
-    import tempfile
-    from pathlib import Path
 
     from django.http import FileResponse
     from django.utils.text import slugify
 
     from evsynth.records.export import export_text, select_records
-    from evsynth.web.lib.project_io import export_files
+    from evsynth.web.lib.project_run import project_folder
 
     select = request.GET.get("select", "unique")
     stage = request.GET.get("stage", "title_abstract")
     fmt = request.GET.get("format", "ris")
-    files, _ = export_files(access.review, user_of(request).get_username())
     try:
-        with tempfile.TemporaryDirectory(prefix="evsynth-export-") as tmp:
-            for name, content in files.items():
-                path = Path(tmp) / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
-            text = export_text(select_records(tmp, select, stage), fmt)
+        with project_folder(access.review, viewer=user_of(request).get_username()) as root:
+            text = export_text(select_records(root, select, stage), fmt)
     except InputError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     suffix = f"-{stage}" if select not in ("unique", "all") else ""
